@@ -1,0 +1,3 @@
+module github.com/herolog/herolog
+
+go 1.26
