@@ -132,16 +132,16 @@ type Event uint8
 
 // Dyno events.
 const (
-	EventNone     Event = iota // not a dyno record, or an unclassified dyno message
-	EventState                 // State changed from X to Y
-	EventStart                 // Starting process with command ...
-	EventExit                  // Process exited with status N
-	EventStop                  // Stopping all processes with SIGTERM / Stopping process with SIGKILL
-	EventCrash                 // State changed from X to crashed
-	EventMemory                // Process running mem=...
-	EventError                 // Error Rxx (...)
-	EventIdle                  // Idling / Unidling / Awaiting client / connection closed
-	EventRestart               // Cycling, Restarting
+	EventNone    Event = iota // not a dyno record, or an unclassified dyno message
+	EventState                // State changed from X to Y
+	EventStart                // Starting process with command ...
+	EventExit                 // Process exited with status N
+	EventStop                 // Stopping all processes with SIGTERM / Stopping process with SIGKILL
+	EventCrash                // State changed from X to crashed
+	EventMemory               // Process running mem=...
+	EventError                // Error Rxx (...)
+	EventIdle                 // Idling / Unidling / Awaiting client / connection closed
+	EventRestart              // Cycling, Restarting
 )
 
 var eventNames = [...]string{"", "state", "start", "exit", "stop", "crash", "memory", "error", "idle", "restart"}
