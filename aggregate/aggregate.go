@@ -1,0 +1,423 @@
+package aggregate
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/herolog/herolog/parse"
+)
+
+// By names the key requests are grouped by.
+type By string
+
+// The groupings.
+const (
+	ByDyno   By = "dyno"   // dyno=web.1 ... ("(none)" when the router names none)
+	ByRoute  By = "route"  // templated path (see Route)
+	ByHost   By = "host"   // host=
+	ByStatus By = "status" // status= ("none" when absent)
+	ByMinute By = "minute" // the minute the request completed, UTC
+)
+
+// Bys lists every grouping, in the order help shows them.
+var Bys = []string{string(ByDyno), string(ByRoute), string(ByHost), string(ByStatus), string(ByMinute)}
+
+// Sort names the order of groups in a report.
+type Sort string
+
+// Orders.
+const (
+	SortMax      Sort = "max"      // service max, largest first
+	SortP99      Sort = "p99"      // service p99, largest first
+	SortRequests Sort = "requests" // request count, largest first
+	SortKey      Sort = "key"      // key, in natural order (web.2 before web.10)
+)
+
+// Sorts lists every order.
+var Sorts = []string{string(SortMax), string(SortP99), string(SortRequests), string(SortKey)}
+
+// Defaults.
+const (
+	// DefaultMaxGroups caps the distinct groups kept; requests of further
+	// keys are folded into one "other" group, so memory stays flat whatever
+	// the input (each group holds about 170 KB of histograms).
+	DefaultMaxGroups = 500
+	// DefaultMaxProblems is how many bad records are kept as examples.
+	DefaultMaxProblems = 10
+	// OtherKey is the key of the group that collects folded keys.
+	OtherKey = "other"
+	// NoneKey is the key of requests the grouping field is missing from.
+	NoneKey = "(none)"
+)
+
+// Options configure an Aggregator.
+type Options struct {
+	By          By   // grouping; ByDyno when empty
+	Sort        Sort // order of groups in the report; by grouping when empty
+	MaxGroups   int  // cap on distinct groups; DefaultMaxGroups when 0
+	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
+}
+
+func (o Options) withDefaults() Options {
+	if o.By == "" {
+		o.By = ByDyno
+	}
+	if o.Sort == "" {
+		switch o.By {
+		case ByMinute, ByStatus:
+			o.Sort = SortKey
+		default:
+			o.Sort = SortMax
+		}
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = DefaultMaxGroups
+	}
+	if o.MaxProblems <= 0 {
+		o.MaxProblems = DefaultMaxProblems
+	}
+	return o
+}
+
+// ValidBy reports whether s names a grouping.
+func ValidBy(s string) bool {
+	for _, b := range Bys {
+		if b == s {
+			return true
+		}
+	}
+	return false
+}
+
+// group holds the numbers of one key.
+type group struct {
+	key      string
+	requests int64
+	service  Dist
+	connect  Dist
+	wait     *Dist
+	queue    int64 // legacy queue depth: max seen
+	status   [6]int64
+	codes    map[string]int64
+	h12      int64
+	errors   int64 // requests with a code or a 5xx status
+}
+
+func newGroup(key string) *group {
+	return &group{key: key, connect: newDist(MaxConnectMS)}
+}
+
+func (g *group) add(r *parse.Record) {
+	g.requests++
+	if r.Service >= 0 {
+		g.service.Record(r.Service)
+	}
+	if r.Connect >= 0 {
+		g.connect.Record(r.Connect)
+	}
+	if r.Wait >= 0 {
+		if g.wait == nil {
+			g.wait = new(Dist)
+		}
+		g.wait.Record(r.Wait)
+	}
+	if r.Queue > g.queue {
+		g.queue = r.Queue
+	}
+	g.status[statusClass(r.Status)]++
+	if r.IsError() {
+		g.errors++
+	}
+	if r.Code != "" {
+		if g.codes == nil {
+			g.codes = make(map[string]int64, 4)
+		}
+		g.codes[r.Code]++
+		if r.Code == "H12" {
+			g.h12++
+		}
+	}
+}
+
+func (g *group) merge(o *group) {
+	g.requests += o.requests
+	g.service.Merge(&o.service)
+	g.connect.Merge(&o.connect)
+	if o.wait != nil {
+		if g.wait == nil {
+			g.wait = new(Dist)
+		}
+		g.wait.Merge(o.wait)
+	}
+	if o.queue > g.queue {
+		g.queue = o.queue
+	}
+	for i := range g.status {
+		g.status[i] += o.status[i]
+	}
+	for c, n := range o.codes {
+		if g.codes == nil {
+			g.codes = make(map[string]int64, len(o.codes))
+		}
+		g.codes[c] += n
+	}
+	g.h12 += o.h12
+	g.errors += o.errors
+}
+
+// statusClass maps a status to 1..5 for 1xx..5xx, 0 when missing or odd.
+func statusClass(s int64) int {
+	if s >= 100 && s < 600 {
+		return int(s / 100)
+	}
+	return 0
+}
+
+// Aggregator consumes records and keeps, per group and in total, HDR
+// histograms of service, connect and legacy wait time, exact counts, sums
+// and maxima, status classes and error codes. Add is O(1) per record and
+// allocates only when it meets a new key; quantiles are computed once, in
+// Report. An Aggregator is not safe for concurrent use: give each worker
+// its own and Merge them.
+type Aggregator struct {
+	opts Options
+
+	// File names the input being read; it labels the problems recorded.
+	File string
+
+	lines   [parse.NumKinds]int64
+	formats [8]int64
+	total   *group
+	groups  map[string]*group
+	other   *group
+	folded  int64 // requests folded into other
+
+	start, end int64 // µs
+	hasTime    bool
+
+	codes    map[string]int64 // every code, router and platform
+	dropped  int64            // messages Logplex reported dropped or lost
+	clamped  int64            // records with a clamped or invalid number
+	problems []Problem
+
+	keyBuf        []byte
+	lastMinute    int64
+	lastMinuteKey string
+}
+
+// Problem is one bad record kept as an example.
+type Problem struct {
+	File   string `json:"file"`
+	Line   int64  `json:"line"`
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+	Text   string `json:"text"` // the start of the record, at most 160 bytes, as read (not sanitised)
+}
+
+// New returns an empty Aggregator.
+func New(opts Options) *Aggregator {
+	opts = opts.withDefaults()
+	return &Aggregator{
+		opts:       opts,
+		total:      newGroup("total"),
+		groups:     make(map[string]*group, 16),
+		codes:      make(map[string]int64, 8),
+		lastMinute: -1,
+	}
+}
+
+// Options returns the options in force (defaults filled in).
+func (a *Aggregator) Options() Options { return a.opts }
+
+// Add counts one record.
+func (a *Aggregator) Add(r *parse.Record) {
+	a.lines[r.Kind]++
+	if int(r.Format) < len(a.formats) {
+		a.formats[r.Format]++
+	}
+	if r.HasTime {
+		if !a.hasTime || r.Time < a.start {
+			a.start = r.Time
+		}
+		if !a.hasTime || r.Time > a.end {
+			a.end = r.Time
+		}
+		a.hasTime = true
+	}
+	if r.Clamped {
+		a.clamped++
+	}
+	switch r.Kind {
+	case parse.KindRouter:
+		a.total.add(r)
+		a.groupFor(r).add(r)
+		if r.Code != "" {
+			a.codes[r.Code]++
+		}
+	case parse.KindDyno:
+		if r.Code != "" {
+			a.codes[r.Code]++
+		}
+	case parse.KindLogplex:
+		if r.Code != "" {
+			a.codes[r.Code]++
+		}
+		if r.Dropped > 0 {
+			a.dropped += r.Dropped
+		}
+	case parse.KindMalformed, parse.KindUnparsed, parse.KindOversize:
+		if len(a.problems) < a.opts.MaxProblems {
+			a.problems = append(a.problems, problemOf(a.File, r))
+		}
+	}
+}
+
+func problemOf(file string, r *parse.Record) Problem {
+	text := r.Message
+	if len(text) > 160 {
+		text = text[:160]
+	}
+	reason := r.Problem
+	if reason == "" {
+		reason = r.Kind.String()
+	}
+	return Problem{File: file, Line: r.Line, Kind: r.Kind.String(), Reason: reason, Text: string(text)}
+}
+
+// groupFor returns the group of a router record, creating it (or folding
+// into other) as needed.
+func (a *Aggregator) groupFor(r *parse.Record) *group {
+	switch a.opts.By {
+	case ByDyno:
+		k := r.Dyno
+		if k == "" {
+			k = NoneKey
+		}
+		return a.lookup(k)
+	case ByRoute:
+		a.keyBuf = Route(a.keyBuf[:0], r.Path)
+		return a.lookupBytes(a.keyBuf)
+	case ByHost:
+		if len(r.Host) == 0 {
+			return a.lookup(NoneKey)
+		}
+		return a.lookupBytes(r.Host)
+	case ByStatus:
+		if r.Status < 0 {
+			return a.lookup("none")
+		}
+		a.keyBuf = strconv.AppendInt(a.keyBuf[:0], r.Status, 10)
+		return a.lookupBytes(a.keyBuf)
+	case ByMinute:
+		if !r.HasTime {
+			return a.lookup(NoneKey)
+		}
+		m := r.Time / 60_000_000
+		if m != a.lastMinute {
+			a.lastMinute = m
+			a.lastMinuteKey = time.UnixMicro(m * 60_000_000).UTC().Format("2006-01-02T15:04Z")
+		}
+		return a.lookup(a.lastMinuteKey)
+	}
+	return a.lookup(NoneKey)
+}
+
+func (a *Aggregator) lookup(k string) *group {
+	if g, ok := a.groups[k]; ok {
+		return g
+	}
+	if len(a.groups) >= a.opts.MaxGroups {
+		return a.otherGroup()
+	}
+	g := newGroup(k)
+	a.groups[k] = g
+	return g
+}
+
+func (a *Aggregator) lookupBytes(k []byte) *group {
+	if g, ok := a.groups[string(k)]; ok { // no allocation on a hit
+		return g
+	}
+	if len(a.groups) >= a.opts.MaxGroups {
+		return a.otherGroup()
+	}
+	g := newGroup(string(k))
+	a.groups[g.key] = g
+	return g
+}
+
+func (a *Aggregator) otherGroup() *group {
+	if a.other == nil {
+		a.other = newGroup(OtherKey)
+	}
+	a.folded++
+	return a.other
+}
+
+// Merge adds everything b counted into a. Both must have the same
+// grouping. Groups beyond a's cap are folded into its other group. b is
+// not modified.
+func (a *Aggregator) Merge(b *Aggregator) error {
+	if a.opts.By != b.opts.By {
+		return fmt.Errorf("aggregate: cannot merge results grouped by %s into results grouped by %s", b.opts.By, a.opts.By)
+	}
+	for i := range a.lines {
+		a.lines[i] += b.lines[i]
+	}
+	for i := range a.formats {
+		a.formats[i] += b.formats[i]
+	}
+	if b.hasTime {
+		if !a.hasTime || b.start < a.start {
+			a.start = b.start
+		}
+		if !a.hasTime || b.end > a.end {
+			a.end = b.end
+		}
+		a.hasTime = true
+	}
+	a.total.merge(b.total)
+	for k, g := range b.groups {
+		if mine, ok := a.groups[k]; ok {
+			mine.merge(g)
+			continue
+		}
+		if len(a.groups) >= a.opts.MaxGroups {
+			if a.other == nil {
+				a.other = newGroup(OtherKey)
+			}
+			a.other.merge(g)
+			a.folded += g.requests
+			continue
+		}
+		ng := newGroup(k)
+		ng.merge(g)
+		a.groups[k] = ng
+	}
+	if b.other != nil {
+		if a.other == nil {
+			a.other = newGroup(OtherKey)
+		}
+		a.other.merge(b.other)
+		a.folded += b.folded
+	}
+	for c, n := range b.codes {
+		a.codes[c] += n
+	}
+	a.dropped += b.dropped
+	a.clamped += b.clamped
+	for _, p := range b.problems {
+		if len(a.problems) >= a.opts.MaxProblems {
+			break
+		}
+		a.problems = append(a.problems, p)
+	}
+	return nil
+}
+
+// Lines returns the number of records of each kind counted so far.
+func (a *Aggregator) Lines() [parse.NumKinds]int64 { return a.lines }
+
+// Requests returns the number of router requests counted so far.
+func (a *Aggregator) Requests() int64 { return a.total.requests }

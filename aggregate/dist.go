@@ -1,0 +1,155 @@
+package aggregate
+
+import (
+	"math"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram settings. Every histogram herolog keeps uses one of these
+// geometries, so any two can be merged bucket for bucket.
+const (
+	// SigFigs is the number of significant decimal digits the histograms
+	// keep: quantiles are within 0.1% of the exact nearest-rank value.
+	SigFigs = 3
+	// MaxTrackableMS is the largest duration, in milliseconds, a service or
+	// wait histogram records (one hour). Larger values are clamped to it and
+	// counted; the exact maximum is kept separately.
+	MaxTrackableMS = 3_600_000
+	// MaxConnectMS is the largest connect time, in milliseconds, the connect
+	// histogram records (one minute; H19 fires at 5 s).
+	MaxConnectMS = 60_000
+)
+
+// Dist is the distribution of one duration: an HDR histogram for quantiles
+// plus exact count, sum, minimum and maximum. The zero value is ready and
+// allocates its histogram on the first value.
+type Dist struct {
+	h       *hdrhistogram.Histogram
+	highest int64 // histogram range; 0 means MaxTrackableMS
+	Count   int64 // values recorded
+	Sum     int64 // exact sum of the values, in ms (unclamped)
+	Min     int64 // exact minimum, ms
+	Max     int64 // exact maximum, ms (unclamped)
+	Clamped int64 // values above the histogram range, recorded at its top
+}
+
+// newDist returns a Dist whose histogram tracks values up to highest ms.
+func newDist(highest int64) Dist { return Dist{highest: highest} }
+
+func (d *Dist) limit() int64 {
+	if d.highest == 0 {
+		return MaxTrackableMS
+	}
+	return d.highest
+}
+
+// Record adds one value in milliseconds. Negative values are ignored (the
+// parser never produces them).
+func (d *Dist) Record(v int64) {
+	if v < 0 {
+		return
+	}
+	if d.h == nil {
+		d.h = hdrhistogram.New(1, d.limit(), SigFigs)
+	}
+	if d.Count == 0 || v < d.Min {
+		d.Min = v
+	}
+	d.Count++
+	if d.Sum < math.MaxInt64-v {
+		d.Sum += v
+	} else {
+		d.Sum = math.MaxInt64
+	}
+	if v > d.Max {
+		d.Max = v
+	}
+	hv := v
+	if hv > d.limit() {
+		hv = d.limit()
+		d.Clamped++
+	}
+	_ = d.h.RecordValue(hv) // cannot fail: hv is within range
+}
+
+// Merge adds the values of o into d.
+func (d *Dist) Merge(o *Dist) {
+	if o.Count == 0 {
+		return
+	}
+	if d.h == nil {
+		d.h = hdrhistogram.New(1, d.limit(), SigFigs)
+	}
+	if d.Count == 0 || o.Min < d.Min {
+		d.Min = o.Min
+	}
+	d.Count += o.Count
+	if d.Sum < math.MaxInt64-o.Sum {
+		d.Sum += o.Sum
+	} else {
+		d.Sum = math.MaxInt64
+	}
+	if o.Max > d.Max {
+		d.Max = o.Max
+	}
+	d.Clamped += o.Clamped
+	d.h.Merge(o.h)
+}
+
+// Quantile returns the value at quantile q (a fraction, 0 to 1) in ms,
+// never above the exact maximum; 0 when empty.
+func (d *Dist) Quantile(q float64) int64 {
+	if d.Count == 0 || d.h == nil {
+		return 0
+	}
+	v := d.h.ValueAtQuantile(q * 100) // hdrhistogram-go takes percent
+	if v > d.Max {
+		v = d.Max
+	}
+	return v
+}
+
+// Mean returns the exact mean in ms, 0 when empty.
+func (d *Dist) Mean() float64 {
+	if d.Count == 0 {
+		return 0
+	}
+	return float64(d.Sum) / float64(d.Count)
+}
+
+// Histogram returns the underlying HDR histogram (nil when empty). Callers
+// must not modify it; use Clone to keep a copy.
+func (d *Dist) Histogram() *hdrhistogram.Histogram { return d.h }
+
+// Summary is a distribution's numbers as reported. All values are
+// milliseconds; quantiles come from the HDR histogram (3 significant
+// digits), Count, Mean and Max are exact.
+type Summary struct {
+	Count int64   `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P95   int64   `json:"p95"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p99.9"`
+	Max   int64   `json:"max"`
+}
+
+// Summary computes the reported numbers.
+func (d *Dist) Summary() Summary {
+	if d.Count == 0 {
+		return Summary{}
+	}
+	vals := d.h.ValueAtPercentilesSlice([]float64{50, 95, 99, 99.9})
+	for i := range vals {
+		if vals[i] > d.Max {
+			vals[i] = d.Max
+		}
+	}
+	return Summary{
+		Count: d.Count,
+		Mean:  math.Round(d.Mean()*10) / 10,
+		P50:   vals[0], P95: vals[1], P99: vals[2], P999: vals[3],
+		Max: d.Max,
+	}
+}
