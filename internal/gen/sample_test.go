@@ -20,8 +20,8 @@ func TestSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := g.Truth()
-	t.Logf("sample: %d bytes, %d lines, %d requests, %d H12 %v, max %v, sum %v, per dyno %v, R14 %d, L10 %d",
-		buf.Len(), tr.Lines, tr.Requests, tr.H12, tr.H12ByRoute, tr.MaxServiceByDyno, tr.SumServiceByDyno, tr.PerDyno, tr.R14, tr.L10)
+	t.Logf("sample: %d bytes, %d lines, %d requests, %d H12 %v, max %v, sum %v, per dyno %v, R14 %d, L10 %d, stuck route %s",
+		buf.Len(), tr.Lines, tr.Requests, tr.H12, tr.H12ByRoute, tr.MaxServiceByDyno, tr.SumServiceByDyno, tr.PerDyno, tr.R14, tr.L10, tr.StuckRoute)
 	if *update {
 		if err := os.WriteFile(samplePath, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
