@@ -29,7 +29,7 @@ type Observed struct {
 // (when the router got it) and App the estimate, in µs.
 //
 // For each dyno it replays the dyno's requests in order of reaching the dyno
-// (End - Service) through workers FIFO workers whose free times are the
+// (End - Service; ties in the order of obs) through workers FIFO workers whose free times are the
 // observed ends: a request starts at the later of reaching the dyno and the
 // earliest moment one of the workers that served earlier requests came free,
 // and its app time is End minus that start. An estimate below minApp µs (the
@@ -53,7 +53,7 @@ func DeQueue(obs []Observed, workers int, minApp int64) []Request {
 	for _, idx := range byDyno {
 		reach := func(i int32) int64 { return obs[i].End - max(obs[i].Service, 0) }
 		slices.SortStableFunc(idx, func(a, b int32) int {
-			return cmp.Or(cmp.Compare(reach(a), reach(b)), cmp.Compare(obs[a].End, obs[b].End))
+			return cmp.Compare(reach(a), reach(b))
 		})
 		for k := range free {
 			free[k] = math.MinInt64

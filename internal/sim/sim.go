@@ -173,7 +173,7 @@ type Dist struct {
 // Result is what one simulation run measured.
 type Result struct {
 	// Config is the scenario, with defaults filled in (Scale, Timeout).
-	Config
+	Config Config
 	// Requests is the number of requests simulated; Slow how many of them
 	// were flagged Slow.
 	Requests, Slow int64
@@ -196,7 +196,8 @@ type Result struct {
 	Utilisation float64
 	// Load is the offered load per worker: total app time / (Dynos ×
 	// Workers × the span of the arrivals). Above 1 the backlog grows without
-	// bound; queueing gets steep well before.
+	// bound; queueing gets steep well before. +Inf when all requests arrive
+	// at the same instant.
 	Load float64
 	// Span is the time from the first arrival to the last completion, in
 	// microseconds, after scaling.
