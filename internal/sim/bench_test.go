@@ -2,19 +2,20 @@ package sim
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 )
 
 // benchTrace is 1,000,000 Poisson arrivals, 100 ms exponential app times,
 // about 10% flagged slow, at utilisation 0.7 on 40 workers.
-var benchTrace = func() []Request {
+var benchTrace = sync.OnceValue(func() []Request {
 	const workers = 40
 	reqs := poisson(1_000_000, 0.7*workers/100_000.0, 100_000, 42)
 	for i := range reqs {
 		reqs[i].Slow = i%10 == 0
 	}
 	return reqs
-}()
+})
 
 // BenchmarkRun simulates the 1M-request trace once per iteration and reports
 // ns per request and requests per second.
@@ -35,11 +36,11 @@ func BenchmarkRun(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Run(benchTrace, cfg); err != nil {
+				if _, err := Run(benchTrace(), cfg); err != nil {
 					b.Fatal(err)
 				}
 			}
-			perReq := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(benchTrace))
+			perReq := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(benchTrace()))
 			b.ReportMetric(perReq, "ns/req")
 			b.ReportMetric(1e9/perReq, "req/s")
 		})
@@ -54,11 +55,11 @@ func BenchmarkRunAll(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := RunAll(benchTrace, cfgs); err != nil {
+		if _, err := RunAll(benchTrace(), cfgs); err != nil {
 			b.Fatal(err)
 		}
 	}
-	perReq := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(benchTrace)*len(cfgs))
+	perReq := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(benchTrace())*len(cfgs))
 	b.ReportMetric(perReq, "ns/req")
 	b.ReportMetric(1e9/perReq, "req/s")
 }
@@ -66,13 +67,13 @@ func BenchmarkRunAll(b *testing.B) {
 // BenchmarkDeQueue estimates app times for the 1M-request trace on 10 dynos.
 func BenchmarkDeQueue(b *testing.B) {
 	cfg := Config{Dynos: 10, Workers: 4}
-	dyno, _, end := refRun(benchTrace, cfg)
-	obs := make([]Observed, len(benchTrace))
+	dyno, _, end := refRun(benchTrace(), cfg)
+	obs := make([]Observed, len(benchTrace()))
 	names := make([]string, cfg.Dynos)
 	for d := range names {
 		names[d] = fmt.Sprintf("web.%d", d+1)
 	}
-	for i, r := range benchTrace {
+	for i, r := range benchTrace() {
 		obs[i] = Observed{Dyno: names[dyno[i]], End: end[i], Service: end[i] - r.Arrival}
 	}
 	b.ReportAllocs()

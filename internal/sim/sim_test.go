@@ -93,16 +93,23 @@ func refRun(reqs []Request, cfg Config) (dyno []int, start, end []int64) {
 }
 
 // refResult summarises refRun the slow, obvious way.
-func refResult(reqs []Request, cfg Config) (queue, total Dist, timeouts int64) {
+func refResult(reqs []Request, cfg Config) (queue, total, fast, slow Dist, timeouts int64) {
 	_, start, end := refRun(reqs, cfg)
 	t0 := reqs[0].Arrival
-	var q, tot []int64
-	var sq, st int64
+	var q, tot, qf, qs []int64
+	var sq, st, sf, ss int64
 	for i, r := range reqs {
 		a := t0 + int64(math.Round(float64(r.Arrival-t0)/cfg.normalized().Scale))
 		q = append(q, start[i]-a)
 		tot = append(tot, end[i]-a)
 		sq += start[i] - a
+		if r.Slow {
+			qs = append(qs, start[i]-a)
+			ss += start[i] - a
+		} else {
+			qf = append(qf, start[i]-a)
+			sf += start[i] - a
+		}
 		st += end[i] - a
 		if end[i]-a > cfg.normalized().Timeout {
 			timeouts++
@@ -110,7 +117,9 @@ func refResult(reqs []Request, cfg Config) (queue, total Dist, timeouts int64) {
 	}
 	slices.Sort(q)
 	slices.Sort(tot)
-	return summarise(q, sq), summarise(tot, st), timeouts
+	slices.Sort(qf)
+	slices.Sort(qs)
+	return summarise(q, sq), summarise(tot, st), summarise(qf, sf), summarise(qs, ss), timeouts
 }
 
 // bursty returns n requests with clumped arrivals (many at the same
@@ -154,10 +163,13 @@ func TestAgainstReference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				q, tot, to := refResult(reqs, cfg)
+				q, tot, qf, qs, to := refResult(reqs, cfg)
 				if got.Queue != q || got.Total != tot || got.Timeouts != to {
 					t.Errorf("Run:       queue %+v total %+v timeouts %d\nreference: queue %+v total %+v timeouts %d",
 						got.Queue, got.Total, got.Timeouts, q, tot, to)
+				}
+				if got.FastQueue != qf || got.SlowQueue != qs {
+					t.Errorf("Run:       fast %+v slow %+v\nreference: fast %+v slow %+v", got.FastQueue, got.SlowQueue, qf, qs)
 				}
 			})
 		}
@@ -212,6 +224,14 @@ func TestEdgeCases(t *testing.T) {
 				t.Errorf("got %+v", r)
 			}
 		}},
+		{"a completion at the arrival instant frees the dyno", []Request{{0, 200 * ms, false}, {0, 100 * ms, false}, {100 * ms, 50 * ms, false}},
+			Config{Dynos: 2, Workers: 1, Policy: LeastConn}, func(t *testing.T, r Result) {
+				// dyno 0 busy until 200 ms, dyno 1 until 100 ms: the third
+				// request goes to dyno 1 and does not wait.
+				if r.Queue.Max != 0 {
+					t.Errorf("got %+v", r.Queue)
+				}
+			}},
 		{"negative app is zero", []Request{{0, -5, false}, {0, 10 * ms, false}}, Config{Dynos: 1, Workers: 1}, func(t *testing.T, r Result) {
 			if r.Queue.Max != 0 || r.Total.Max != 10 {
 				t.Errorf("got %+v", r)
@@ -420,6 +440,7 @@ func TestDeQueueFloor(t *testing.T) {
 	obs := []Observed{
 		{Dyno: "web.1", End: 100 * ms, Service: 100 * ms},
 		{Dyno: "web.1", End: 100 * ms, Service: 90 * ms},
+		{Dyno: "web.1", End: 150 * ms, Service: 50 * ms},
 		{Dyno: "web.2", End: 50 * ms, Service: 2 * ms, Connect: 1 * ms},
 		{Dyno: "web.2", End: 51 * ms, Service: 2 * ms},
 	}
@@ -427,6 +448,7 @@ func TestDeQueueFloor(t *testing.T) {
 	want := []Request{
 		{Arrival: 0, App: 100 * ms},
 		{Arrival: 10 * ms, App: 5 * ms},
+		{Arrival: 100 * ms, App: 50 * ms}, // the worker came free at the observed 100 ms
 		{Arrival: 47 * ms, App: 2 * ms},
 		{Arrival: 49 * ms, App: 2 * ms},
 	}
@@ -479,5 +501,38 @@ func TestErlangC(t *testing.T) {
 	// Large c must not overflow: 1000 servers at 95%.
 	if pw := ErlangC(950, 1, 1000); !(pw > 0 && pw < 1) {
 		t.Errorf("ErlangC(950, 1, 1000) = %v", pw)
+	}
+}
+
+// TestSummarise pins the quantile definition (nearest rank) and the sort,
+// including values too large for the sort's usual number of passes.
+func TestSummarise(t *testing.T) {
+	s := make([]int64, 1000)
+	var sum int64
+	for i := range s {
+		s[i] = int64(1000-i) * ms // 1000 ms down to 1 ms
+		sum += s[i]
+	}
+	sortInt64s(s, make([]int64, len(s)))
+	want := Dist{Mean: 500.5, P50: 500, P90: 900, P99: 990, P999: 999, Max: 1000}
+	if got := summarise(s, sum); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := summarise([]int64{7000}, 7000); got != (Dist{7, 7, 7, 7, 7, 7}) {
+		t.Errorf("one value: got %+v", got)
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, n := range []int{0, 1, 511, 512, 513, 100_000} {
+		for _, limit := range []int64{1, 1 << 11, 1 << 22, 1 << 40, math.MaxInt64} {
+			v := make([]int64, n)
+			for i := range v {
+				v[i] = r.Int64N(limit)
+			}
+			want := slices.Sorted(slices.Values(v))
+			sortInt64s(v, make([]int64, n))
+			if !slices.Equal(v, want) {
+				t.Fatalf("n=%d limit=%d: sortInt64s wrong", n, limit)
+			}
+		}
 	}
 }
