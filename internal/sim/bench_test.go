@@ -78,7 +78,7 @@ func BenchmarkDeQueue(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		DeQueue(obs, cfg.Workers, 1000)
+		DeQueue(obs, DeQueueConfig{Workers: cfg.Workers, MinApp: 1000})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(obs)), "ns/req")
 }

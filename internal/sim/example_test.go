@@ -54,7 +54,7 @@ func ExampleDeQueue() {
 		{Dyno: "web.1", End: 100_000, Service: 100_000},
 		{Dyno: "web.1", End: 200_000, Service: 190_000},
 	}
-	for _, r := range sim.DeQueue(obs, 1, 1000) {
+	for _, r := range sim.DeQueue(obs, sim.DeQueueConfig{Workers: 1, MinApp: 1000}) {
 		fmt.Printf("arrived %3d ms, app %3d ms\n", r.Arrival/1000, r.App/1000)
 	}
 	// Output:

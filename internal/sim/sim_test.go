@@ -400,7 +400,7 @@ func TestDeQueue(t *testing.T) {
 				Connect: connect, Service: end[i] - r.Arrival, Slow: r.Slow,
 			}
 		}
-		got := DeQueue(obs, c, 0)
+		got := DeQueue(obs, DeQueueConfig{Workers: c, Resolution: -1})
 		queued := 0
 		for i, r := range reqs {
 			if obs[i].Service != r.App {
@@ -417,7 +417,7 @@ func TestDeQueue(t *testing.T) {
 		}
 		// Claiming more workers than there are finds less queueing: app
 		// times are larger, never above service.
-		over := DeQueue(obs, c+8, 0)
+		over := DeQueue(obs, DeQueueConfig{Workers: c + 8, Resolution: -1})
 		var sumGot, sumOver int64
 		for i := range over {
 			if over[i].App < got[i].App || over[i].App > obs[i].Service {
@@ -428,6 +428,45 @@ func TestDeQueue(t *testing.T) {
 		}
 		if sumOver <= sumGot {
 			t.Errorf("overstating workers did not raise app times")
+		}
+		// Real logs have service= in whole ms, so requests reaching a dyno
+		// less than 1 ms apart are in doubt. With one worker the estimate
+		// stays within a millisecond of the truth; with more, single
+		// requests can swap app times but the distribution, which is what
+		// the simulation uses, stays put.
+		for i := range obs {
+			obs[i].Service = (obs[i].Service + ms/2) / ms * ms
+		}
+		rounded := DeQueue(obs, DeQueueConfig{Workers: c})
+		var worst int64
+		truth, est, svc := make([]int64, len(reqs)), make([]int64, len(reqs)), make([]int64, len(reqs))
+		for i, r := range reqs {
+			e := rounded[i].App - r.App
+			worst = max(worst, e, -e)
+			truth[i], est[i], svc[i] = r.App, rounded[i].App, obs[i].Service
+		}
+		if c == 1 && worst > ms {
+			t.Errorf("workers=1, service in ms: worst error %d µs, want <= 1 ms", worst)
+		}
+		dist := func(s []int64) Dist {
+			slices.Sort(s)
+			var sum int64
+			for _, v := range s {
+				sum += v
+			}
+			return summarise(s, sum)
+		}
+		close := func(got, want Dist) bool {
+			near := func(g, w float64) bool { return math.Abs(g-w) <= max(0.02*w, 1) }
+			return math.Abs(got.Mean/want.Mean-1) < 0.01 && near(got.P50, want.P50) && near(got.P90, want.P90) && near(got.P99, want.P99)
+		}
+		wantD, gotD := dist(truth), dist(est)
+		t.Logf("workers=%d, service in ms: app %+v, estimate %+v, worst single error %d µs", c, wantD, gotD, worst)
+		if !close(gotD, wantD) {
+			t.Errorf("workers=%d, service in ms: estimated app %+v, want %+v (mean ±1%%, quantiles ±2%% or 1 ms)", c, gotD, wantD)
+		}
+		if close(dist(svc), wantD) {
+			t.Errorf("workers=%d: service alone passes as app time; the trace has too little queueing to test DeQueue", c)
 		}
 	}
 }
@@ -444,7 +483,7 @@ func TestDeQueueFloor(t *testing.T) {
 		{Dyno: "web.2", End: 50 * ms, Service: 2 * ms, Connect: 1 * ms},
 		{Dyno: "web.2", End: 51 * ms, Service: 2 * ms},
 	}
-	got := DeQueue(obs, 1, 5*ms)
+	got := DeQueue(obs, DeQueueConfig{Workers: 1, MinApp: 5 * ms})
 	want := []Request{
 		{Arrival: 0, App: 100 * ms},
 		{Arrival: 10 * ms, App: 5 * ms},
