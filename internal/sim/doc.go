@@ -68,21 +68,26 @@
 //     they finished. With one worker per dyno that is exactly the FIFO order
 //     and every estimate is within a millisecond. With several, two such
 //     requests can swap app times, which leaves the distribution of app times
-//     (what the simulation uses) within a few percent in our tests.
+//     (what the simulation uses) within a few percent in the package's tests.
 //   - Estimates below a floor (say 1 ms) are raised to it, never above
 //     service: service itself is the upper bound, the "app ≈ service" estimate
 //     of a dyno that never queues.
 //
-// The estimate is exact when the dyno really is a FIFO queue in front of
-// Workers identical workers and the log is complete. Its limits: pass the
-// dyno's real concurrency (too few workers overstates queueing and shrinks
-// app times, too many finds no queue at all); servers that are not FIFO
-// (Puma's threads share one process and the GVL, so a request can start while
-// another is still running) break the replay and the floor catches the
-// misfits; service= has millisecond resolution; lines lost by Logplex (L10)
-// hide requests that kept a worker busy; an H12 line is written at 30 s, not
-// when the dyno finished, so timed-out requests are understated. Requests
-// that never reached a dyno (no dyno=) must be left out.
+// The estimate is exact when the dyno really is one FIFO queue in front of
+// Workers independent workers and the log is complete. Its limits:
+//
+//   - Pass the dyno's real concurrency (for Puma, processes × threads). Too
+//     few workers overstates queueing and shrinks app times; too many finds
+//     no queue at all and leaves app = service.
+//   - Threads of one Ruby or Python process share a lock (the GVL or GIL),
+//     so their app times stretch when several run at once; the estimate
+//     keeps that stretch, and the simulation replays it even at loads where
+//     it would not happen. A server that does not take requests in order
+//     gives estimates below zero, which the floor hides.
+//   - Lines lost by Logplex (L10) hide requests that kept a worker busy.
+//   - An H12 line is written at 30 s, not when the dyno finished, so
+//     timed-out requests are understated.
+//   - Requests that never reached a dyno (no dyno=) must be left out.
 //
 // Flag requests Slow from what the router could know before routing, such as
 // the path. Flagging by app time asks for a router that sees the future and
