@@ -202,6 +202,13 @@ func (r *Reader) nextLine() (*Record, error) {
 			rec.Line, rec.Offset = r.line+1, r.offset
 			r.line++
 			r.consume(end + 1 - r.start)
+			if len(line) > r.maxLine() {
+				rec.reset()
+				rec.Kind = KindOversize
+				rec.Problem = "line longer than the limit"
+				rec.Line, rec.Offset = r.line, r.offset-int64(len(line))-1
+				return rec, nil
+			}
 			// Back-to-back frames after a newline-less frame start are handled
 			// by Next; here the line is one record.
 			r.p.Parse(line, rec)
