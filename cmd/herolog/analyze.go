@@ -36,10 +36,9 @@ func (a *analyzeCmd) Run(e *env) error {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
 	agg := aggregate.New(opts)
-	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
-		agg.File = file
-		agg.Add(r)
-	})
+	res, scanErr := e.scanParallel(a.inputFlags,
+		func() sink { return &aggSink{aggregate.New(opts)} },
+		func(s sink) { agg.Merge(s.(*aggSink).Aggregator) })
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr
@@ -62,4 +61,13 @@ func (a *analyzeCmd) Run(e *env) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("not every input could be read to its end; the report covers what was read")}
 	}
 	return nil
+}
+
+// aggSink aggregates one chunk of a parallel scan.
+type aggSink struct{ *aggregate.Aggregator }
+
+// Add counts r, labelling problems with file.
+func (s *aggSink) Add(file string, r *parse.Record) {
+	s.File = file
+	s.Aggregator.Add(r)
 }
