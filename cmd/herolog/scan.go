@@ -25,6 +25,10 @@ type inputFlags struct {
 	Year   int      `help:"Year for timestamps that carry none (Papertrail's 'Jan 08 10:55:11'); the current year when 0." default:"0" group:"Input"`
 }
 
+// scanChunkSize is the size of the chunks a parallel scan cuts
+// (parse.DefaultChunkSize when 0); tests make it small.
+var scanChunkSize = 0
+
 // scanResult is what a scan read.
 type scanResult struct {
 	inputs []aggregate.Input
@@ -145,8 +149,7 @@ func strictError(file string, r *parse.Record) error {
 }
 
 // readSequential reads one input record by record into s.
-func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse.Reader, s sink) inputResult {
-	var res inputResult
+func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse.Reader, s sink) (res inputResult) {
 	rd.Reset(src)
 	defer func() { res.bytes, res.lines = rd.Offset(), rd.Line() }()
 	for {
@@ -210,7 +213,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 		return res
 	}
 	workers := len(pool.readers)
-	c := parse.NewChunker(src, 0)
+	c := parse.NewChunker(src, scanChunkSize)
 	results := make(chan chunkResult, workers)
 	// At most this many chunks are claimed ahead of the merge, so a worker
 	// that falls behind (a busy machine) cannot make the others pile up
