@@ -71,22 +71,40 @@ func (p *Parser) parseLegacy(b []byte, r *Record) {
 // bare (up to the next space) or double-quoted. Words without "=" are
 // skipped, unknown keys are ignored, a missing closing quote takes the rest
 // of the line. Keys may come in any order.
+//
+// It is the hot loop of every analysis, so known keys are recognised in
+// place (matchKey: one switch on the first byte and one fixed-size compare)
+// rather than scanned byte by byte and then compared as strings; only
+// unknown keys and bare words take the byte loop.
 func (p *Parser) scanKV(b []byte, r *Record) {
 	i := 0
 	n := len(b)
 	for i < n {
-		for i < n && b[i] == ' ' {
+		if b[i] == ' ' {
 			i++
+			continue
 		}
-		ks := i
-		for i < n && b[i] != '=' && b[i] != ' ' {
-			i++
+		k, kl := matchKey(b[i:])
+		if k == keyUnknown {
+			for i < n && b[i] != '=' && b[i] != ' ' {
+				i++
+			}
+			if i >= n || b[i] != '=' {
+				continue // a bare word
+			}
+			i++ // '=': an unknown key; its value is skipped below
+		} else {
+			i += kl
 		}
-		if i >= n || b[i] != '=' {
-			continue // a bare word
+		if k >= keyConnect && k <= keyBytes || k == keyQueue || k == keyWait {
+			// Numbers take a fused fast path: digits, "ms" where allowed, then
+			// the space or the end. Anything else goes the general way.
+			if v, end, ok := fastNumber(b, i, k == keyConnect || k == keyService || k == keyWait); ok {
+				p.setNumber(k, v, r)
+				i = end
+				continue
+			}
 		}
-		key := b[ks:i]
-		i++ // '='
 		var val []byte
 		if i < n && b[i] == '"' {
 			i++
@@ -100,8 +118,10 @@ func (p *Parser) scanKV(b []byte, r *Record) {
 			}
 		} else {
 			vs := i
-			for i < n && b[i] != ' ' {
-				i++
+			if sp := bytes.IndexByte(b[i:], ' '); sp >= 0 {
+				i += sp
+			} else {
+				i = n
 			}
 			val = b[vs:i]
 			// A stray closing quote on a bare value: host=myapp.herokuapp.com"
@@ -109,14 +129,174 @@ func (p *Parser) scanKV(b []byte, r *Record) {
 				val = val[:len(val)-1]
 			}
 		}
-		p.setKey(key, val, r)
+		if k != keyUnknown {
+			p.setKey(k, val, r)
+		}
+	}
+}
+
+// routerKey identifies a router key.
+type routerKey uint8
+
+const (
+	keyUnknown routerKey = iota
+	keyAt
+	keyCode
+	keyDesc
+	keyCause
+	keyMethod
+	keyPath
+	keyHost
+	keyRequestID
+	keyFwd
+	keyDyno
+	keyConnect
+	keyService
+	keyStatus
+	keyBytes
+	keyProtocol
+	keyTLSVersion
+	keySock
+	keyQueue
+	keyWait
+)
+
+// matchKey recognises a known router key with its "=" at the start of b and
+// returns it with the length of "key=", or keyUnknown.
+func matchKey(b []byte) (routerKey, int) {
+	if len(b) < 3 {
+		return keyUnknown, 0
+	}
+	switch b[0] {
+	case 'a':
+		if b[1] == 't' && b[2] == '=' {
+			return keyAt, 3
+		}
+	case 'b':
+		if hasKey(b, "bytes=") {
+			return keyBytes, 6
+		}
+	case 'c':
+		switch {
+		case hasKey(b, "connect="):
+			return keyConnect, 8
+		case hasKey(b, "code="):
+			return keyCode, 5
+		case hasKey(b, "cause="):
+			return keyCause, 6
+		}
+	case 'd':
+		switch {
+		case hasKey(b, "dyno="):
+			return keyDyno, 5
+		case hasKey(b, "desc="):
+			return keyDesc, 5
+		}
+	case 'f':
+		if hasKey(b, "fwd=") {
+			return keyFwd, 4
+		}
+	case 'h':
+		if hasKey(b, "host=") {
+			return keyHost, 5
+		}
+	case 'm':
+		if hasKey(b, "method=") {
+			return keyMethod, 7
+		}
+	case 'p':
+		switch {
+		case hasKey(b, "path="):
+			return keyPath, 5
+		case hasKey(b, "protocol="):
+			return keyProtocol, 9
+		}
+	case 'q':
+		if hasKey(b, "queue=") {
+			return keyQueue, 6
+		}
+	case 'r':
+		if hasKey(b, "request_id=") {
+			return keyRequestID, 11
+		}
+	case 's':
+		switch {
+		case hasKey(b, "service="):
+			return keyService, 8
+		case hasKey(b, "status="):
+			return keyStatus, 7
+		case hasKey(b, "sock="):
+			return keySock, 5
+		}
+	case 't':
+		if hasKey(b, "tls_version=") {
+			return keyTLSVersion, 12
+		}
+	case 'w':
+		if hasKey(b, "wait=") {
+			return keyWait, 5
+		}
+	}
+	return keyUnknown, 0
+}
+
+// hasKey reports whether b starts with key (a constant, so the compare is a
+// few word loads).
+func hasKey(b []byte, key string) bool {
+	return len(b) >= len(key) && string(b[:len(key)]) == key
+}
+
+// fastNumber reads the plain number of a numeric key's value at b[i:]: at
+// least one and at most 15 digits, then "ms" when ms is set (optional),
+// then a space or the end of b. It returns the number and the index after
+// it; ok is false for anything else (empty, too long, other suffixes),
+// which the general path (Record.number) then judges.
+func fastNumber(b []byte, i int, ms bool) (v int64, end int, ok bool) {
+	start := i
+	for i < len(b) {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + int64(d)
+		i++
+	}
+	if i == start || i-start > 15 {
+		return 0, 0, false
+	}
+	if ms && i+1 < len(b) && b[i] == 'm' && b[i+1] == 's' {
+		i += 2
+	}
+	if i < len(b) && b[i] != ' ' {
+		return 0, 0, false
+	}
+	return v, i, true
+}
+
+// setNumber stores a numeric key's value read by fastNumber.
+func (p *Parser) setNumber(key routerKey, v int64, r *Record) {
+	switch key {
+	case keyConnect:
+		r.Connect = v
+	case keyService:
+		r.Service = v
+	case keyStatus:
+		r.Status = v
+	case keyBytes:
+		r.Bytes = v
+	case keyQueue:
+		r.Legacy = true
+		r.Queue = v
+	case keyWait:
+		r.Legacy = true
+		r.Wait = v
 	}
 }
 
 // setKey stores one router key=value in r.
-func (p *Parser) setKey(key, val []byte, r *Record) {
-	switch string(key) {
-	case "at":
+func (p *Parser) setKey(key routerKey, val []byte, r *Record) {
+	switch key {
+	case keyAt:
 		switch string(val) {
 		case "info":
 			r.At = AtInfo
@@ -127,45 +307,45 @@ func (p *Parser) setKey(key, val []byte, r *Record) {
 		default:
 			r.At = AtOther
 		}
-	case "code":
+	case keyCode:
 		if len(val) > 0 {
 			r.Code = p.strs.get(val)
 		}
-	case "desc":
+	case keyDesc:
 		r.Desc = val
-	case "cause":
+	case keyCause:
 		r.Cause = val
-	case "method":
+	case keyMethod:
 		if len(val) > 0 {
 			r.Method = p.strs.get(val)
 		}
-	case "path":
+	case keyPath:
 		r.Path = val
-	case "host":
+	case keyHost:
 		r.Host = val
-	case "request_id":
+	case keyRequestID:
 		r.RequestID = val
-	case "fwd":
+	case keyFwd:
 		r.Fwd = val
-	case "dyno":
+	case keyDyno:
 		if len(val) > 0 {
 			r.Dyno = p.strs.get(val)
 		}
-	case "connect":
+	case keyConnect:
 		r.Connect = r.number(val, "connect", true)
-	case "service":
+	case keyService:
 		r.Service = r.number(val, "service", true)
-	case "status":
+	case keyStatus:
 		r.Status = r.number(val, "status", false)
-	case "bytes":
+	case keyBytes:
 		r.Bytes = r.number(val, "bytes", false)
-	case "protocol":
+	case keyProtocol:
 		if len(val) > 0 {
 			r.Protocol = p.strs.get(val)
 		}
-	case "tls_version":
+	case keyTLSVersion:
 		r.TLSVersion = val
-	case "sock":
+	case keySock:
 		switch string(val) {
 		case "client":
 			r.Sock = SockClient
@@ -174,10 +354,10 @@ func (p *Parser) setKey(key, val []byte, r *Record) {
 		default:
 			r.Sock = SockOther
 		}
-	case "queue":
+	case keyQueue:
 		r.Legacy = true
 		r.Queue = r.number(val, "queue", false)
-	case "wait":
+	case keyWait:
 		r.Legacy = true
 		r.Wait = r.number(val, "wait", true)
 	}
