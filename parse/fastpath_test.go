@@ -30,28 +30,40 @@ var fastPathLines = []string{
 	`sock=client at=warning code=H27 desc="Client Request Interrupted" method=POST path=/x host=a.b dyno= connect=0 service=15ms status=499 bytes= protocol=http`,
 	`at=error code=H12 desc="Request timeout" method=GET path="/" host=h request_id=r fwd="1.2.3.4" dyno=web.1 connect=1ms service=30000ms status=503 bytes=0 tls_version=tls1.3`,
 	`GET h/p dyno=web.1 queue=3 wait=12ms service=99999999999999999999ms status=200 bytes=5"`,
+	`sock=backend at=error code=H18 desc="Request Interrupted" method=POST path="/hubot/ping" host=wafflebot.herokuapp.com request_id=52128fb1-112b-4c4b-aca6-2c3a19f9da67 fwd="54.167.255.103" dyno=web.1 connect=0ms service=1ms status=503 bytes=143`,
+	`at=error code=H26 desc="Request Error" cause="bad header" method=GET path="/" host=h fwd="1.1.1.1,2.2.2.2" dyno= connect= service= status=400 bytes= protocol=https tls_version=tls1.2 sock=client`,
 }
 
-// TestScanKVMatchesReference: scanKV with its fast paths fills a Record
-// exactly as the straightforward scanner does.
+// TestScanKVMatchesReference: routerKV (the one-pass fast path, else
+// scanKV) and scanKV itself fill a Record exactly as the straightforward
+// scanner does.
 func TestScanKVMatchesReference(t *testing.T) {
 	p, ref := NewParser(), NewParser()
-	n := 0
+	n, fastHits := 0, 0
 	for _, line := range fastPathLines {
 		for _, m := range mutations(line) {
-			var got, want Record
+			var got, fast, want Record
 			got.reset()
+			fast.reset()
 			want.reset()
 			p.scanKV([]byte(m), &got)
+			p.routerKV([]byte(m), &fast)
 			ref.referenceScanKV([]byte(m), &want)
-			if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+			w := fmt.Sprintf("%+v", want)
+			if g := fmt.Sprintf("%+v", got); g != w {
 				t.Fatalf("scanKV(%q):\n got %s\nwant %s", m, g, w)
+			}
+			if g := fmt.Sprintf("%+v", fast); g != w {
+				t.Fatalf("routerKV(%q):\n got %s\nwant %s", m, g, w)
+			}
+			if p.fastRouter([]byte(m), &Record{}) {
+				fastHits++
 			}
 			n++
 		}
 	}
-	if n < 1000 {
-		t.Fatalf("only %d lines compared", n)
+	if n < 1000 || fastHits < n/4 {
+		t.Fatalf("%d lines compared, %d through the fast path", n, fastHits)
 	}
 }
 

@@ -39,7 +39,7 @@ func (p *Parser) parseRouter(r *Record) {
 			return
 		}
 	}
-	p.scanKV(msg, r)
+	p.routerKV(msg, r)
 	if r.Method == "" && r.Code == "" {
 		r.Problem = "router line without method or code"
 		return
@@ -106,29 +106,7 @@ func (p *Parser) scanKV(b []byte, r *Record) {
 			}
 		}
 		var val []byte
-		if i < n && b[i] == '"' {
-			i++
-			vs := i
-			if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
-				val = b[vs : vs+q]
-				i = vs + q + 1
-			} else {
-				val = b[vs:]
-				i = n
-			}
-		} else {
-			vs := i
-			if sp := bytes.IndexByte(b[i:], ' '); sp >= 0 {
-				i += sp
-			} else {
-				i = n
-			}
-			val = b[vs:i]
-			// A stray closing quote on a bare value: host=myapp.herokuapp.com"
-			if len(val) > 0 && val[len(val)-1] == '"' {
-				val = val[:len(val)-1]
-			}
-		}
+		val, i = kvValue(b, i)
 		if k != keyUnknown {
 			p.setKey(k, val, r)
 		}
@@ -297,16 +275,7 @@ func (p *Parser) setNumber(key routerKey, v int64, r *Record) {
 func (p *Parser) setKey(key routerKey, val []byte, r *Record) {
 	switch key {
 	case keyAt:
-		switch string(val) {
-		case "info":
-			r.At = AtInfo
-		case "warning":
-			r.At = AtWarning
-		case "error":
-			r.At = AtError
-		default:
-			r.At = AtOther
-		}
+		r.At = atValue(val)
 	case keyCode:
 		if len(val) > 0 {
 			r.Code = p.strs.get(val)
@@ -346,14 +315,7 @@ func (p *Parser) setKey(key routerKey, val []byte, r *Record) {
 	case keyTLSVersion:
 		r.TLSVersion = val
 	case keySock:
-		switch string(val) {
-		case "client":
-			r.Sock = SockClient
-		case "backend":
-			r.Sock = SockBackend
-		default:
-			r.Sock = SockOther
-		}
+		r.Sock = sockValue(val)
 	case keyQueue:
 		r.Legacy = true
 		r.Queue = r.number(val, "queue", false)
@@ -414,4 +376,183 @@ func parseUint(b []byte) (int64, bool) {
 		v = MaxValue
 	}
 	return v, true
+}
+
+// kvValue returns the value that starts at b[i] (just after "key=") and
+// the index after it: up to the closing quote when it starts with '"' (the
+// rest of b when none), else up to the next space, without a stray
+// trailing quote (host=myapp.herokuapp.com").
+func kvValue(b []byte, i int) (val []byte, next int) {
+	n := len(b)
+	if i < n && b[i] == '"' {
+		i++
+		if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+			return b[i : i+q], i + q + 1
+		}
+		return b[i:], n
+	}
+	vs := i
+	if sp := bytes.IndexByte(b[i:], ' '); sp >= 0 {
+		i += sp
+	} else {
+		i = n
+	}
+	val = b[vs:i]
+	if len(val) > 0 && val[len(val)-1] == '"' {
+		val = val[:len(val)-1]
+	}
+	return val, i
+}
+
+// routerKV reads a modern router message: the one-pass fast path when the
+// message has the router's usual shape, scanKV otherwise.
+func (p *Parser) routerKV(b []byte, r *Record) {
+	clamped, bad := r.Clamped, r.BadField
+	if p.fastRouter(b, r) {
+		return
+	}
+	// Undo what the fast path set before it gave up.
+	r.Sock, r.At, r.Code, r.Desc, r.Cause, r.Method = SockNone, AtNone, "", nil, nil, ""
+	r.Path, r.Host, r.RequestID, r.Fwd, r.Dyno = nil, nil, nil, nil, ""
+	r.Connect, r.Service, r.Status, r.Bytes = Missing, Missing, Missing, Missing
+	r.Protocol, r.TLSVersion, r.Clamped, r.BadField = "", nil, clamped, bad
+	p.scanKV(b, r)
+}
+
+// expect returns the index after " key=" at b[i], or -1.
+func expect(b []byte, i int, key string) int {
+	if i < len(b) && b[i] == ' ' && hasKey(b[i+1:], key) {
+		return i + 1 + len(key)
+	}
+	return -1
+}
+
+// numValue reads a numeric value at b[i] exactly as scanKV does.
+func numValue(b []byte, i int, field string, ms bool, r *Record) (int64, int) {
+	if v, end, ok := fastNumber(b, i, ms); ok {
+		return v, end
+	}
+	val, end := kvValue(b, i)
+	return r.number(val, field, ms), end
+}
+
+// fastRouter parses a router message of the usual shape in one forward
+// pass, expecting each key where the router writes it:
+//
+//	[sock=V ]at=V [code=V desc=V [cause=V ]]method=V path=V host=V
+//	[request_id=V ]fwd=V dyno=V connect=N service=N status=N bytes=N
+//	[ protocol=V][ tls_version=V][ sock=V]
+//
+// Values are read exactly as scanKV reads them (kvValue, numValue). It
+// reports false at the first surprise (another order, an unknown key, two
+// spaces), leaving r partly filled; routerKV then clears it and runs
+// scanKV. Nearly every real line takes this path: no key lookups, no
+// switches, one compare per key.
+func (p *Parser) fastRouter(b []byte, r *Record) bool {
+	var v []byte
+	i := 0
+	if hasKey(b, "sock=") {
+		v, i = kvValue(b, 5)
+		r.Sock = sockValue(v)
+		if i >= len(b) || b[i] != ' ' {
+			return false
+		}
+		i++
+	}
+	if !hasKey(b[i:], "at=") {
+		return false
+	}
+	v, i = kvValue(b, i+3)
+	r.At = atValue(v)
+	if j := expect(b, i, "code="); j >= 0 {
+		if v, i = kvValue(b, j); len(v) > 0 {
+			r.Code = p.strs.get(v)
+		}
+		if j = expect(b, i, "desc="); j < 0 {
+			return false
+		}
+		r.Desc, i = kvValue(b, j)
+		if j = expect(b, i, "cause="); j >= 0 {
+			r.Cause, i = kvValue(b, j)
+		}
+	}
+	j := expect(b, i, "method=")
+	if j < 0 {
+		return false
+	}
+	if v, i = kvValue(b, j); len(v) > 0 {
+		r.Method = p.strs.get(v)
+	}
+	if j = expect(b, i, "path="); j < 0 {
+		return false
+	}
+	r.Path, i = kvValue(b, j)
+	if j = expect(b, i, "host="); j < 0 {
+		return false
+	}
+	r.Host, i = kvValue(b, j)
+	if j = expect(b, i, "request_id="); j >= 0 {
+		r.RequestID, i = kvValue(b, j)
+	}
+	if j = expect(b, i, "fwd="); j < 0 {
+		return false
+	}
+	r.Fwd, i = kvValue(b, j)
+	if j = expect(b, i, "dyno="); j < 0 {
+		return false
+	}
+	if v, i = kvValue(b, j); len(v) > 0 {
+		r.Dyno = p.strs.get(v)
+	}
+	if j = expect(b, i, "connect="); j < 0 {
+		return false
+	}
+	r.Connect, i = numValue(b, j, "connect", true, r)
+	if j = expect(b, i, "service="); j < 0 {
+		return false
+	}
+	r.Service, i = numValue(b, j, "service", true, r)
+	if j = expect(b, i, "status="); j < 0 {
+		return false
+	}
+	r.Status, i = numValue(b, j, "status", false, r)
+	if j = expect(b, i, "bytes="); j < 0 {
+		return false
+	}
+	r.Bytes, i = numValue(b, j, "bytes", false, r)
+	if j = expect(b, i, "protocol="); j >= 0 {
+		if v, i = kvValue(b, j); len(v) > 0 {
+			r.Protocol = p.strs.get(v)
+		}
+	}
+	if j = expect(b, i, "tls_version="); j >= 0 {
+		r.TLSVersion, i = kvValue(b, j)
+	}
+	if j = expect(b, i, "sock="); j >= 0 {
+		v, i = kvValue(b, j)
+		r.Sock = sockValue(v)
+	}
+	return i == len(b)
+}
+
+func atValue(v []byte) At {
+	switch string(v) {
+	case "info":
+		return AtInfo
+	case "warning":
+		return AtWarning
+	case "error":
+		return AtError
+	}
+	return AtOther
+}
+
+func sockValue(v []byte) Sock {
+	switch string(v) {
+	case "client":
+		return SockClient
+	case "backend":
+		return SockBackend
+	}
+	return SockOther
 }
