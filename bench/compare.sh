@@ -5,7 +5,7 @@
 #   bench/compare.sh                 # 1 GiB generated CLI log, 5 rounds
 #   SIZE=100M ROUNDS=3 bench/compare.sh
 #   FILE=/data/big.log bench/compare.sh
-#   GZ=1 bench/compare.sh          # also the gzip input, against gzip -dc
+#   GZ=1 ZST=1 bench/compare.sh    # also gzip and zstd input, against gzip -dc / zstd -dc
 #
 # It builds herolog, generates the log with the project's own generator
 # (internal/gen, healthy scenario, seed 1) unless FILE exists, reads it once
@@ -42,8 +42,13 @@ if [ "${GZ:-0}" = 1 ] && [ ! -s "$FILE.gz" ]; then
   echo "compressing $FILE.gz..." >&2
   gzip -c "$FILE" >"$FILE.gz"
 fi
+if [ "${ZST:-0}" = 1 ] && [ ! -s "$FILE.zst" ]; then
+  echo "compressing $FILE.zst..." >&2
+  zstd -q -c "$FILE" >"$FILE.zst"
+fi
 cat "$FILE" >/dev/null # into the page cache
-[ "${GZ:-0}" = 1 ] && cat "$FILE.gz" >/dev/null
+if [ "${GZ:-0}" = 1 ]; then cat "$FILE.gz" >/dev/null; fi
+if [ "${ZST:-0}" = 1 ]; then cat "$FILE.zst" >/dev/null; fi
 
 names=() cmds=()
 add() { names+=("$1"); cmds+=("$2"); }
@@ -60,6 +65,10 @@ fi
 if [ "${GZ:-0}" = 1 ]; then
   add "gzip -dc > /dev/null" "gzip -dc '$FILE.gz' >/dev/null"
   add "herolog analyze (gzip input)" "'$work/herolog' analyze --format json '$FILE.gz' >/dev/null"
+fi
+if [ "${ZST:-0}" = 1 ]; then
+  add "zstd -dc > /dev/null" "zstd -q -dc '$FILE.zst' >/dev/null"
+  add "herolog analyze (zstd input)" "'$work/herolog' analyze --format json '$FILE.zst' >/dev/null"
 fi
 
 describe() {
