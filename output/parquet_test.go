@@ -210,7 +210,7 @@ func TestRequestWriterFields(t *testing.T) {
 	}
 	type row struct {
 		dyno, method, path, route, code, sock, at, desc, protocol string
-		status, connect, service, queue, wait, bytes            string
+		status, connect, service, queue, wait, bytes              string
 	}
 	want := []row{
 		{"web.1", "GET", "/api/users/42?x=1", "/api/users/:id", "∅", "∅", "info", "∅", "https", "200", "1", "25", "∅", "∅", "512"},

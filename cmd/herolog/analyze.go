@@ -18,6 +18,8 @@ type analyzeCmd struct {
 	By        string `short:"b" help:"Group requests by: ${enum}." enum:"${bys}" default:"dyno" env:"HEROLOG_BY" group:"Analysis"`
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
+	Parquet   string `placeholder:"FILE" help:"Also write every request to this Parquet file (as herolog export does), in the same pass." group:"Output"`
+	Force     bool   `help:"With --parquet, replace an existing file." group:"Output"`
 }
 
 // Help is shown under the command's usage line.
@@ -36,10 +38,25 @@ func (a *analyzeCmd) Run(e *env) error {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
 	agg := aggregate.New(opts)
+	var pq *fileSink // --parquet: requests as Parquet, a second sink in the same pass
+	var pqErr error
+	if a.Parquet != "" {
+		if pq, pqErr = openFileSink(a.Parquet, a.Force, newRequests); pqErr != nil {
+			return &exitError{code: 1, msg: pqErr.Error()}
+		}
+	}
 	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
 		agg.File = file
 		agg.Add(r)
+		if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
+			pqErr = pq.add(file, r)
+		}
 	})
+	if pq != nil {
+		if err := finishParquet(e, pq, pqErr, scanErr, res.failed); err != nil {
+			return err
+		}
+	}
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr

@@ -29,6 +29,7 @@ type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
 	Analyze analyzeCmd `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Export  exportCmd  `cmd:"" help:"Every request (and, with --events, every dyno event) as Parquet for pandas, polars, DuckDB or Spark."`
 }
 
 // env is what commands get from run: the streams and the context that
