@@ -185,6 +185,7 @@ func createSafe(target string, force bool) (*safeFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", target, err)
 	}
+	f.Chmod(0o644) // CreateTemp makes 0600; a result file is as readable as os.Create's
 	return &safeFile{f: f, bw: bufio.NewWriterSize(f, 1<<20), target: target}, nil
 }
 
@@ -315,6 +316,7 @@ func openLake(root, part string, force bool, nw newRowWriter) (*lakeSink, error)
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", root, err)
 	}
+	os.Chmod(tmp, 0o755) // MkdirTemp makes 0700
 	return &lakeSink{root: root, tmp: tmp, hourly: part == "hour", force: force, nw: nw,
 		open: map[int64]*lakePart{}, parts: map[int64]int{}, lastKey: noTime - 1}, nil
 }
