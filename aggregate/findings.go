@@ -50,11 +50,12 @@ const (
 	// and a median service time at least this (ms) is slow by itself.
 	SlowRouteMedianMS    = 2000
 	SlowRouteMinRequests = 5
-	// StuckMinDelayed, StuckDelayedShare and StuckRatio: a culprit makes a
-	// stuck_dyno finding when at least StuckMinDelayed of the requests routed
+	// StuckMinMS, StuckMinDelayed, StuckDelayedShare and StuckRatio: a
+	// culprit of at least StuckMinMS makes a stuck_dyno finding when at least StuckMinDelayed of the requests routed
 	// to its dyno meanwhile were delayed, they are at least StuckDelayedShare
 	// of them, and the dyno's mean service over those buckets is at least
 	// StuckRatio times the other dynos' mean.
+	StuckMinMS        = 5000
 	StuckMinDelayed   = 10
 	StuckDelayedShare = 0.5
 	StuckRatio        = 5.0
@@ -78,8 +79,15 @@ var severityRank = map[string]int{SeverityCritical: 0, SeverityWarning: 1, Sever
 // findings derives the diagnosis from a report's sections.
 func findings(rep *Report, tl *timeline) []Finding {
 	out := []Finding{}
-	out = append(out, findStuck(rep)...)
-	out = append(out, findRoutes(rep)...)
+	routes := findRoutes(rep)
+	slow := map[string]*Finding{}
+	for i := range routes {
+		if routes[i].Kind == FindingSlowRoute {
+			slow[routes[i].Evidence["route"].(string)] = &routes[i]
+		}
+	}
+	out = append(out, findStuck(rep, slow)...)
+	out = append(out, routes...)
 	out = append(out, findLoad(rep, tl)...)
 	out = append(out, findMemory(rep)...)
 	out = append(out, findDropped(rep)...)
@@ -144,14 +152,32 @@ func findRoutes(rep *Report) []Finding {
 	return out
 }
 
-func findStuck(rep *Report) []Finding {
+// findStuck reports dynos with a stuck request and requests queued behind
+// it. A culprit on a route the slow-route finding names, or on a dyno whose
+// tail is put down to memory, is left to those findings (slow names the
+// route's worst queue in its evidence).
+func findStuck(rep *Report, slow map[string]*Finding) []Finding {
 	if rep.HOL == nil {
 		return nil
+	}
+	memTail := map[string]bool{}
+	for _, d := range rep.DynosHealth {
+		memTail[d.Dyno] = d.MemoryTail
 	}
 	var out []Finding
 	done := map[string]bool{}
 	for _, inc := range rep.HOL.Incidents {
-		if done[inc.Dyno] || inc.OtherDynos == 0 || inc.Delayed < StuckMinDelayed ||
+		if inc.Secondary {
+			continue
+		}
+		if f := slow[string(Route(nil, []byte(inc.Path)))]; f != nil {
+			if q, _ := f.Evidence["queued_behind_max"].(int64); inc.Delayed > q {
+				f.Evidence["queued_behind_max"] = inc.Delayed
+				f.Evidence["queued_behind_dyno"] = inc.Dyno
+			}
+			continue
+		}
+		if done[inc.Dyno] || inc.Secondary || memTail[inc.Dyno] || inc.ServiceMS < StuckMinMS || inc.OtherDynos == 0 || inc.Delayed < StuckMinDelayed ||
 			float64(inc.Delayed) < StuckDelayedShare*float64(inc.Victims) ||
 			inc.OthersMeanMS <= 0 || inc.DynoMeanMS < StuckRatio*inc.OthersMeanMS {
 			continue

@@ -108,6 +108,9 @@ type HOLIncident struct {
 	DynoMaxMS    int64   `json:"dyno_max_ms"`
 	OthersMaxMS  int64   `json:"others_max_ms"`
 	OtherDynos   int     `json:"other_dynos"`
+	// Secondary is true when this request was itself delayed behind
+	// another culprit (its service includes that wait).
+	Secondary bool `json:"secondary"`
 }
 
 // holReq is one request as the detection keeps it.
@@ -425,12 +428,22 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 	}
 	seen := map[victimKey]bool{}
 	delayedSeen := map[victimKey]bool{}
+	delayedAny := map[victimKey]bool{}
+	for _, c := range h.Culprits {
+		for i := range c.Victims {
+			v := &c.Victims[i]
+			if med := p50[v.Route]; v.Service >= med+HOLDelayMS && v.Service >= 2*med {
+				delayedAny[victimKey{c.Dyno, v.Start, v.End, v.Service}] = true
+			}
+		}
+	}
 	var incs []HOLIncident
 	for _, c := range h.Culprits {
 		inc := HOLIncident{
 			Dyno: c.Dyno, Start: FormatTime(c.Start), End: FormatTime(c.End), ServiceMS: c.Service,
 			Method: c.Method, Path: string(c.Path), Code: c.Code, RequestID: string(c.RequestID),
-			Victims: int64(len(c.Victims)) + c.More,
+			Victims:   int64(len(c.Victims)) + c.More,
+			Secondary: delayedAny[victimKey{c.Dyno, c.Start, c.End, c.Service}],
 		}
 		sum := c.MoreSum
 		for i := range c.Victims {

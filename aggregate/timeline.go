@@ -11,7 +11,7 @@ import (
 // Timeline is the per-bucket (per-minute by default) view of a run.
 type Timeline struct {
 	// BucketSeconds is the width of a bucket in seconds.
-	BucketSeconds int64 `json:"bucket_seconds"`
+	BucketSeconds float64 `json:"bucket_seconds"`
 	// Note says when the bucket was widened to keep at most
 	// MaxTimelineBuckets buckets; empty otherwise.
 	Note string `json:"note,omitempty"`
@@ -260,7 +260,7 @@ func (t *timeline) merge(o *timeline) {
 
 func (t *timeline) report(a *Aggregator) *Timeline {
 	w := t.width()
-	tl := &Timeline{BucketSeconds: w / 1_000_000, Buckets: []TimeBucket{}}
+	tl := &Timeline{BucketSeconds: float64(w) / 1e6, Buckets: []TimeBucket{}}
 	if t.Step > 0 {
 		tl.Note = "bucket widened from " + time.Duration(t.Base*1000).String() + " to " +
 			time.Duration(w*1000).String() + " to keep at most " + strconv.Itoa(MaxTimelineBuckets) + " buckets"
