@@ -187,15 +187,15 @@ func TestOutlierMarked(t *testing.T) {
 
 func TestRoute(t *testing.T) {
 	cases := map[string]string{
-		"/api/users/42?x=1":                                     "/api/users/:id",
+		"/api/users/42?x=1": "/api/users/:id",
 		"/api/orders/2388ebb8-fe62-4834-aa01-d1aca2f210ff/items": "/api/orders/:id/items",
-		"/assets/a1b2c3d4e5f6":                                  "/assets/:id",
-		"/":                                                     "/",
-		"":                                                      "/",
-		"/search?q=red+dress":                                   "/search",
-		"/about/team":                                           "/about/team",
-		"/t/AbCdEf0123456789XyZq12":                             "/t/:id",
-		"/deadbeef":                                             "/deadbeef",
+		"/assets/a1b2c3d4e5f6":      "/assets/:id",
+		"/":                         "/",
+		"":                          "/",
+		"/search?q=red+dress":       "/search",
+		"/about/team":               "/about/team",
+		"/t/AbCdEf0123456789XyZq12": "/t/:id",
+		"/deadbeef":                 "/deadbeef",
 	}
 	for in, want := range cases {
 		if got := string(Route(nil, []byte(in))); got != want {
