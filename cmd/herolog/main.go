@@ -28,7 +28,8 @@ func main() {
 type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
-	Analyze analyzeCmd `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Analyze    analyzeCmd    `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Completion completionCmd `cmd:"" help:"Print the shell code that enables tab completion (bash, zsh, fish)."`
 }
 
 // env is what commands get from run: the streams and the context that
@@ -94,6 +95,7 @@ func runEnv(e *env, args []string) (code int) {
 			panic(r)
 		}
 	}()
+	completeIfAsked(parser)
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var pe *kong.ParseError
