@@ -23,8 +23,9 @@ import (
 // requests (those that completed within HOLWindow plus HOLDisorder of the
 // latest time seen, at most HOLMaxRecent) and the first ones (completed
 // within the same span of the earliest time seen, at most HOLMaxRecent),
-// and the culprits (the HOLMaxCulprits slowest, each with at most
-// HOLMaxVictims victims kept one by one; further victims are counted).
+// and the culprits (the HOLMaxCulprits slowest, each with its first
+// HOLMaxVictims victims by start time kept one by one; further victims are
+// counted, and not told apart from those of other culprits).
 // A culprit and a victim are matched when their completion times are at
 // most HOLWindow apart, whichever line arrives first, so lines out of order
 // by up to HOLDisorder are matched as if sorted, and Merge matches the
@@ -51,7 +52,7 @@ const (
 	// HOLMaxCulprits caps the culprits kept (the slowest).
 	HOLMaxCulprits = 200
 	// HOLMaxVictims caps the victims kept one by one per culprit.
-	HOLMaxVictims = 4000
+	HOLMaxVictims = 2000
 	// holMaxDynos caps the dynos tracked.
 	holMaxDynos = 500
 )
@@ -128,6 +129,7 @@ type culprit struct {
 	Victims            []holReq
 	More               int64 // victims beyond HOLMaxVictims
 	MoreSum            int64 // their summed service, ms
+	Dead               bool  // evicted from the kept culprits
 }
 
 // holDyno is one dyno's edge buffers.
@@ -184,13 +186,52 @@ func victimOf(c, v *holReq) bool {
 	return d <= HOLWindow && d >= -HOLWindow
 }
 
+// reqBefore is the total order of victims: the HOLMaxVictims first in it
+// are kept one by one, so the kept set does not depend on arrival order
+// or on how the log was split.
+func reqBefore(a, b *holReq) bool {
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	if a.End != b.End {
+		return a.End < b.End
+	}
+	if a.Service != b.Service {
+		return a.Service < b.Service
+	}
+	return a.Route < b.Route
+}
+
+// victimHeap is a max-heap in reqBefore order (the last kept at the root).
+type victimHeap []holReq
+
+func (h victimHeap) Len() int           { return len(h) }
+func (h victimHeap) Less(i, j int) bool { return reqBefore(&h[j], &h[i]) }
+func (h victimHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *victimHeap) Push(x any)        { *h = append(*h, x.(holReq)) }
+func (h *victimHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
 func (c *culprit) addVictim(v *holReq) {
 	if len(c.Victims) < HOLMaxVictims {
 		c.Victims = append(c.Victims, *v)
+		if len(c.Victims) == HOLMaxVictims {
+			heap.Init((*victimHeap)(&c.Victims))
+		}
 		return
 	}
+	out := *v
+	if reqBefore(v, &c.Victims[0]) {
+		out = c.Victims[0]
+		c.Victims[0] = *v
+		heap.Fix((*victimHeap)(&c.Victims), 0)
+	}
 	c.More++
-	c.MoreSum += v.Service
+	c.MoreSum += out.Service
 }
 
 func (h *hol) dyno(name string) *holDyno {
@@ -225,8 +266,8 @@ func (h *hol) add(r *parse.Record, route string) {
 	// A victim of culprits already seen.
 	live := d.Active[:0]
 	for _, c := range d.Active {
-		if c.End+HOLWindow+HOLDisorder < h.MaxEnd {
-			continue // no longer active
+		if c.Dead || c.End+HOLWindow+HOLDisorder < h.MaxEnd {
+			continue // evicted or no longer active
 		}
 		live = append(live, c)
 		if victimOf(&c.holReq, &q) {
@@ -266,7 +307,7 @@ func (h *hol) keep(c *culprit) bool {
 	if !culpritLess(c, h.Culprits[0]) {
 		return false
 	}
-	h.Culprits[0].Victims = nil // evicted; any Active pointer to it only feeds a dead culprit
+	h.Culprits[0].Victims, h.Culprits[0].Dead = nil, true // dropped from Active lists as they are next walked
 	h.Culprits[0] = c
 	heap.Fix(&h.Culprits, 0)
 	return true
@@ -316,13 +357,13 @@ func (h *hol) merge(o *hol) {
 	}
 	mine, theirs := byDyno(h.Culprits), byDyno(oc)
 	for name, od := range o.Dynos {
-		for _, c := range mine[name] {
-			matchSide(c, od)
+		if cs := mine[name]; len(cs) > 0 {
+			matchSide(cs, sideRequests(od))
 		}
 	}
 	for name, d := range h.Dynos {
-		for _, c := range theirs[name] {
-			matchSide(c, d)
+		if cs := theirs[name]; len(cs) > 0 {
+			matchSide(cs, sideRequests(d))
 		}
 	}
 	h.NCulprit += o.NCulprit
@@ -380,32 +421,46 @@ func (h *hol) merge(o *hol) {
 	}
 }
 
-// matchSide adds to c its victims among the other side's requests of its
-// dyno: the first ones and the recent ones not also among the first.
-func matchSide(c *culprit, od *holDyno) {
+// sideRequests returns the requests of one side's dyno that the other
+// side's culprits may pair with: the first ones and the recent ones, each
+// once (a request can be in both buffers).
+func sideRequests(od *holDyno) []holReq {
+	out := append([]holReq(nil), od.First...)
+	live := od.live()
+	if len(od.First) == 0 {
+		return append(out, live...)
+	}
 	var firstMax int64 = -1 << 62
 	for i := range od.First {
-		q := &od.First[i]
-		firstMax = max(firstMax, q.End)
-		if victimOf(&c.holReq, q) {
-			c.addVictim(q)
-		}
+		firstMax = max(firstMax, od.First[i].End)
 	}
-	for _, q := range od.live() {
-		if !victimOf(&c.holReq, &q) || (q.End <= firstMax && inFirst(od.First, &q)) {
-			continue
+	var inFirst map[holReq]bool
+	for _, q := range live {
+		if q.End <= firstMax {
+			if inFirst == nil {
+				inFirst = make(map[holReq]bool, len(od.First))
+				for _, f := range od.First {
+					inFirst[f] = true
+				}
+			}
+			if inFirst[q] {
+				continue
+			}
 		}
-		c.addVictim(&q)
+		out = append(out, q)
 	}
+	return out
 }
 
-func inFirst(first []holReq, q *holReq) bool {
-	for i := len(first) - 1; i >= 0; i-- {
-		if first[i] == *q {
-			return true
+// matchSide adds to each culprit its victims among reqs.
+func matchSide(cs []*culprit, reqs []holReq) {
+	for _, c := range cs {
+		for i := range reqs {
+			if victimOf(&c.holReq, &reqs[i]) {
+				c.addVictim(&reqs[i])
+			}
 		}
 	}
-	return false
 }
 
 type victimKey struct {

@@ -92,7 +92,7 @@ func (d *hist2) merge(o *hist2) {
 
 // quantile returns the value at q (a fraction) in ms, never above Max.
 func (d *hist2) quantile(q float64) int64 {
-	if d.Count == 0 {
+	if d.Count == 0 || d.H == nil {
 		return 0
 	}
 	v := d.H.ValueAtQuantile(q * 100)

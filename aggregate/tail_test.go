@@ -367,3 +367,28 @@ func BenchmarkAddTail(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
+
+// TestOddRecords feeds records with missing fields (no service, no time,
+// no dyno, no path) alone and among normal ones: they are counted, and
+// no section panics or invents numbers.
+func TestOddRecords(t *testing.T) {
+	lines := []string{
+		`2026-11-20T14:00:01+00:00 heroku[router]: at=error code=H13 desc="Connection closed without response" method=GET path="/x" host=a dyno=web.1 connect=1ms service= status=503 bytes=0`,
+		`heroku[router]: at=info method=GET path="/nots" host=a dyno=web.1 connect=1ms service=5000ms status=200 bytes=1`,
+		`2026-11-20T14:00:02+00:00 heroku[router]: at=info method=GET path= host=a dyno= connect= service=40000ms status= bytes=`,
+		`2026-11-20T14:00:03+00:00 heroku[web.9]: Error R14 (Memory quota exceeded)`,
+		`2026-11-20T14:00:04+00:00 heroku[web.9]: Process running mem=9999999999999999999M(100.0%)`,
+	}
+	for i := range lines {
+		a := feed(t, []byte(strings.Join(lines[i:], "\n")+"\n"), Options{})
+		rep := a.Report()
+		var n int64
+		for _, r := range rep.Routes {
+			n += r.Requests
+		}
+		if n != rep.Lines.Router {
+			t.Errorf("from line %d: routes count %d requests, %d router lines", i, n, rep.Lines.Router)
+		}
+		sections(t, rep) // must marshal (no NaN)
+	}
+}

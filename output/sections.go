@@ -140,7 +140,7 @@ func sparkline(vs []float64, hi float64) string {
 }
 
 func timelineTable(w io.Writer, tl *aggregate.Timeline, o Options, md bool) error {
-	t := newTable(w, md, 9)
+	t := newTable(w, md, 9, 8)
 	t.Header([]string{"START", "REQS", "REQ/S", "MEAN", "P99", "MAX", "ERRORS", "BUSY", ""})
 	layout := "15:04"
 	if tl.BucketSeconds < 60 || math.Mod(tl.BucketSeconds, 60) != 0 {
@@ -176,7 +176,7 @@ func clip(s string, n int) string {
 }
 
 func slowestTable(w io.Writer, rs []aggregate.SlowRequest, md bool) error {
-	t := newTable(w, md, 8)
+	t := newTable(w, md, 8, 1, 4, 5, 6, 7)
 	t.Header([]string{"TIME", "DYNO", "SERVICE", "STATUS", "CODE", "METHOD", "PATH", "REQUEST_ID"})
 	for _, s := range rs {
 		status := ""
@@ -213,7 +213,7 @@ func writeHOLSummary(ew *errWriter, h *aggregate.HOL) {
 }
 
 func holTable(w io.Writer, is []aggregate.HOLIncident, md bool) error {
-	t := newTable(w, md, 10)
+	t := newTable(w, md, 10, 8, 9)
 	t.Header([]string{"DYNO", "START", "SERVICE", "VICTIMS", "DELAYED", "VICTIM MEAN", "DYNO MEAN", "OTHERS MEAN", "REQUEST", "REQUEST_ID"})
 	for _, i := range is {
 		req := clip(Sanitize(i.Method+" "+i.Path), maxPathColumn)
