@@ -260,9 +260,11 @@ func findLoad(rep *Report, tl *timeline) []Finding {
 			peak = h
 		}
 	}
+	// Little's law with the calm mean service (the usual time a request
+	// holds a worker, without the queueing of the overload).
 	var busyAvg float64
 	if rep.SpanSeconds > 0 {
-		busyAvg = float64(rep.Total.Service.Count) * rep.Total.Service.Mean / 1000 / rep.SpanSeconds
+		busyAvg = float64(rep.Total.Requests) / rep.SpanSeconds * medMean / 1000
 	}
 	// Little's law at the peak rate with the calm mean service: the busy
 	// workers the peak needs when nothing queues.
@@ -277,7 +279,7 @@ func findLoad(rep *Report, tl *timeline) []Finding {
 			"dynos_elevated": peak.elevated, "dynos": peak.seen,
 			"busy_avg": round2(busyAvg), "in_flight_peak": peak.b.Busy, "busy_needed_peak": round2(need), "workers_needed": workers,
 		},
-		Summary: fmt.Sprintf("service time rises on every dyno together (%d of %d, mean %s vs %s usually) while requests/s peaks at %s (%.1f/s vs %.1f/s): too few dynos; observed load %.1f busy workers on average, %.1f at peak",
+		Summary: fmt.Sprintf("service time rises on every dyno together (%d of %d, mean %s vs %s usually) while requests/s peaks at %s (%.1f/s vs %.1f/s): too few dynos; observed load %.1f busy workers on average, %.1f at peak (requests/s × the usual mean service)",
 			peak.elevated, peak.seen, ms(int64(peak.b.MeanMS)), ms(int64(medMean)), pt.UTC().Format("15:04"),
 			peak.b.RPS, medRPS, busyAvg, need),
 		Advice: fmt.Sprintf("Requests queue in the dynos because all workers are busy. By Little's law the peak needs about %.1f busy workers "+

@@ -543,6 +543,9 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 	}
 	sort.Slice(incs, func(i, j int) bool {
 		a, b := &incs[i], &incs[j]
+		if a.Secondary != b.Secondary {
+			return !a.Secondary // the causes first, the requests that were themselves queued after
+		}
 		if a.Delayed != b.Delayed {
 			return a.Delayed > b.Delayed
 		}
