@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -271,6 +272,15 @@ func Plan(c *Collector, o Options) (*Report, error) {
 		}
 	}
 
+	var h12 int64
+	for _, b := range c.h12 {
+		if b {
+			h12++
+		}
+	}
+	// Sorted by arrival, RunAll uses reqs as they are instead of copying.
+	slices.SortStableFunc(reqs, func(a, b sim.Request) int { return cmp.Compare(a.Arrival, b.Arrival) })
+
 	rep.OfferedLoad = sim.OfferedLoad(reqs) * o.Scale
 	rep.LittlesLawDynos = rep.OfferedLoad / float64(rep.Workers)
 	rep.LittlesLawDynos70 = rep.LittlesLawDynos / 0.7
@@ -343,12 +353,6 @@ func Plan(c *Collector, o Options) (*Report, error) {
 	}
 	if rep.Skipped.Total() > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d router lines not used (no service time, no dyno, no timestamp or legacy format)", rep.Skipped.Total()))
-	}
-	var h12 int64
-	for _, b := range c.h12 {
-		if b {
-			h12++
-		}
 	}
 	if h12 > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d requests timed out (H12) in the log: the router stopped timing them at 30 s, so their app time is understated", h12))
