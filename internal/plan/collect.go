@@ -5,8 +5,8 @@ import (
 	"github.com/herolog/herolog/parse"
 )
 
-// MaxRoutes is the most distinct route templates a Collector tells apart;
-// requests of further routes share the route OtherRoute.
+// MaxRoutes is the most distinct routes a Collector keeps: MaxRoutes-1
+// templates, then OtherRoute for the requests of all further ones.
 const MaxRoutes = 10000
 
 // OtherRoute is the route of requests beyond MaxRoutes distinct templates.
@@ -103,7 +103,7 @@ func (c *Collector) Add(r *parse.Record) {
 	rt, ok := c.routeIdx[string(c.buf)]
 	if !ok {
 		key := string(c.buf)
-		if len(c.routes) >= MaxRoutes {
+		if len(c.routes) >= MaxRoutes-1 {
 			key = OtherRoute
 		}
 		if rt, ok = c.routeIdx[key]; !ok {
