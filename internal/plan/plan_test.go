@@ -196,8 +196,7 @@ func TestPlanGenerated(t *testing.T) {
 			for _, n := range truth.QueuedOver1sByDyno {
 				over1s += n
 			}
-			reqs, queued := c.deQueue(c.byDyno(), rep.Workers)
-			_ = reqs
+			_, queued := c.deQueue(c.byDyno(), rep.Workers)
 			var est int64
 			for _, q := range queued {
 				if q >= 1_000_000-reachRes {
