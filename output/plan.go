@@ -98,8 +98,12 @@ func PlanTable(w io.Writer, r *plan.Report, o Options) error {
 			strconv.FormatFloat(100*row.Utilisation, 'f', 0, 64) + "%",
 			fmtMean(row.QueueP50MS), fmtMean(row.QueueP99MS), fmtMean(row.QueueP999MS), fmtMean(row.QueueMaxMS),
 			fmtMean(row.TotalP99MS), commas(row.H12)}
-		if price && row.CostPerMonth != nil {
-			cells = append(cells, fmtDollars(*row.CostPerMonth))
+		if price {
+			cost := "-"
+			if row.CostPerMonth != nil {
+				cost = fmtDollars(*row.CostPerMonth)
+			}
+			cells = append(cells, cost)
 		}
 		ok := "✗"
 		if row.MeetsTarget {
