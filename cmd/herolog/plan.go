@@ -24,7 +24,7 @@ type planCmd struct {
 	DynoPrice  float64 `help:"Price of one dyno in dollars per month, to show the monthly cost (e.g. 25 for Standard-1X)." default:"0" group:"Plan"`
 	Seed       uint64  `help:"Seed of the simulated random router; the same seed gives the same plan." default:"1" group:"Plan"`
 
-	Format string `short:"f" help:"Output format: ${enum}." enum:"table,json" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
+	Format string `short:"f" help:"Output format: ${enum}." enum:"table,json" default:"table" group:"Output"`
 	Color  string `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
 }
 
