@@ -29,6 +29,7 @@ type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
 	Analyze analyzeCmd `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Live    liveCmd    `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
 }
 
 // env is what commands get from run: the streams and the context that
@@ -41,6 +42,7 @@ type env struct {
 	// isTerminal reports whether a stream is an interactive terminal.
 	isTerminal func(w any) bool
 	getenv     func(string) string
+	live       liveHooks // clock, ticker, keyboard and screen size of live; zero means the real ones
 }
 
 // exitError carries an exit status with its message. An empty message
