@@ -562,7 +562,10 @@ type slowEntry struct {
 }
 
 // Slowest keeps the K slowest router requests (by service time) of the
-// last Span of log time, in fixed buffers: Add allocates nothing.
+// last Span of log time, in fixed buffers: Add allocates nothing. It is a
+// streaming top-K: a request pushed out by a slower one is not brought
+// back when that one leaves the window, so after such an expiry the list
+// may miss a request that is still in the window.
 type Slowest struct {
 	span    int64 // µs
 	entries []slowEntry
