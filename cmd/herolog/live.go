@@ -100,8 +100,10 @@ type liveState struct {
 	records int64 // records read
 
 	// Log time: the newest record time seen, and the wall clock (µs, as of
-	// the last tick) when it was seen; a record without a time is placed
-	// at newest + (wall − wallAtNewest), the wall clock if none had one.
+	// the last frame that saw new lines) when it was the newest; "now" on
+	// the log's clock, for records without a time and for the window's
+	// end, is newest + (wall − wallAtNewest), or the wall clock when no
+	// record had a time.
 	newest       int64
 	hasNewest    bool
 	wallAtNewest int64
@@ -167,6 +169,12 @@ func (st *liveState) snapshot(now time.Time) *output.LiveSnapshot {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.wall = now.UnixMicro()
+	if st.records != st.prevRecords {
+		// Lines arrived since the last frame: the log's clock is its newest
+		// line. Only while the input is idle does the window roll on with
+		// the wall clock.
+		st.wallAtNewest = st.wall
+	}
 	logNow := st.logNowLocked()
 	s := output.NewLiveSnapshot(st.wins[st.by].Report(logNow), st.since[st.by].Report())
 	s.Slowest = st.slow.Report(logNow)
