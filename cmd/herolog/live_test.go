@@ -138,8 +138,8 @@ func firstLines(b []byte, n int) []byte {
 	return b[:off]
 }
 
-// analyzeJSON runs `herolog analyze --format json` over log.
-func analyzeJSON(t *testing.T, log []byte, by string) map[string]any {
+// analyzeAsMap runs `herolog analyze --format json` over log.
+func analyzeAsMap(t *testing.T, log []byte, by string) map[string]any {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &env{ctx: context.Background(), stdin: bytes.NewReader(log), stdout: &out, stderr: &errb,
@@ -228,7 +228,7 @@ func TestLiveJSONSnapshots(t *testing.T) {
 			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &final); err != nil {
 				t.Fatal(err)
 			}
-			if want := analyzeJSON(t, log, by); !reflect.DeepEqual(final, want) {
+			if want := analyzeAsMap(t, log, by); !reflect.DeepEqual(final, want) {
 				g, _ := json.Marshal(final)
 				w, _ := json.Marshal(want)
 				t.Errorf("final report differs from analyze:\n live:    %.600s\n analyze: %.600s", g, w)
