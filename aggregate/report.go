@@ -53,12 +53,12 @@ type Report struct {
 
 	// The tail-analysis sections (see tail.go); each is null when not
 	// asked for (KeepSections).
-	Timeline    *Timeline     `json:"timeline"`
-	Slowest     []SlowRequest `json:"slowest"`
-	HOL         *HOL          `json:"hol"`
-	Routes      []RouteStat   `json:"routes"`
-	DynosHealth []DynoHealth  `json:"dynos_health"`
-	Findings    []Finding     `json:"findings"`
+	Timeline    *Timeline        `json:"timeline"`
+	Slowest     []SlowestRequest `json:"slowest"`
+	HOL         *HOL             `json:"hol"`
+	Routes      []RouteStat      `json:"routes"`
+	DynosHealth []DynoHealth     `json:"dynos_health"`
+	Findings    []Finding        `json:"findings"`
 }
 
 // Input describes one input file of a run.

@@ -8,10 +8,10 @@ import (
 	"github.com/herolog/herolog/parse"
 )
 
-// SlowRequest is one of the slowest requests of a run, with what a user
+// SlowestRequest is one of the slowest requests of a run (Report.Slowest), with what a user
 // needs to find it in their APM. Path, Host and RequestID are as logged
 // (renderers sanitise them).
-type SlowRequest struct {
+type SlowestRequest struct {
 	Time      string `json:"time"` // the router line's timestamp (completion), RFC 3339 UTC
 	Dyno      string `json:"dyno"`
 	Method    string `json:"method"`
@@ -128,12 +128,12 @@ func (s *slowest) merge(o *slowest) {
 	}
 }
 
-func (s *slowest) report() []SlowRequest {
+func (s *slowest) report() []SlowestRequest {
 	es := append([]*slowReq(nil), s.Heap...)
 	sort.Slice(es, func(i, j int) bool { return slowerThan(es[i], es[j]) })
-	out := make([]SlowRequest, 0, len(es))
+	out := make([]SlowestRequest, 0, len(es))
 	for _, e := range es {
-		out = append(out, SlowRequest{
+		out = append(out, SlowestRequest{
 			Time: FormatTime(e.Time), Dyno: e.Dyno, Method: e.Method, Path: string(e.Path), Host: string(e.Host),
 			ServiceMS: e.Service, ConnectMS: e.Connect, Status: e.Status, Code: e.Code, RequestID: string(e.RequestID),
 		})

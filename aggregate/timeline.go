@@ -1,7 +1,6 @@
 package aggregate
 
 import (
-	"sort"
 	"strconv"
 	"time"
 
@@ -95,14 +94,6 @@ func (t *timeline) init(bucket time.Duration) {
 }
 
 func (t *timeline) width() int64 { return t.Base * bucketStep(t.Step) }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
 
 // bucket returns the bucket of time us, creating it and widening the
 // timeline as needed.
@@ -325,12 +316,3 @@ func (t *timeline) window(dyno string, from, to int64) dynoWindow {
 	return dw
 }
 
-// sortedIdx returns the bucket indexes in order.
-func (t *timeline) sortedIdx() []int64 {
-	idx := make([]int64, 0, len(t.Buckets))
-	for i := range t.Buckets {
-		idx = append(idx, i)
-	}
-	sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
-	return idx
-}

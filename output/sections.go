@@ -175,7 +175,7 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-func slowestTable(w io.Writer, rs []aggregate.SlowRequest, md bool) error {
+func slowestTable(w io.Writer, rs []aggregate.SlowestRequest, md bool) error {
 	t := newTable(w, md, 8, 1, 4, 5, 6, 7)
 	t.Header([]string{"TIME", "DYNO", "SERVICE", "STATUS", "CODE", "METHOD", "PATH", "REQUEST_ID"})
 	for _, s := range rs {
