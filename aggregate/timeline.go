@@ -315,4 +315,3 @@ func (t *timeline) window(dyno string, from, to int64) dynoWindow {
 	dw.OtherDynos = len(others)
 	return dw
 }
-
