@@ -18,10 +18,11 @@ const (
 	ByHost   By = "host"   // host=
 	ByStatus By = "status" // status= ("none" when absent)
 	ByMinute By = "minute" // the minute the request completed, UTC
+	ByCode   By = "code"   // Heroku error code (H12, ...), else "5xx" for other 5xx, else "ok"
 )
 
 // Bys lists every grouping, in the order help shows them.
-var Bys = []string{string(ByDyno), string(ByRoute), string(ByHost), string(ByStatus), string(ByMinute)}
+var Bys = []string{string(ByDyno), string(ByRoute), string(ByHost), string(ByStatus), string(ByMinute), string(ByCode)}
 
 // Sort names the order of groups in a report.
 type Sort string
@@ -57,6 +58,9 @@ type Options struct {
 	Sort        Sort // order of groups in the report; by grouping when empty
 	MaxGroups   int  // cap on distinct groups; DefaultMaxGroups when 0
 	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
+
+	Bucket time.Duration // timeline bucket width; DefaultBucket when 0
+	Top    int           // slowest requests listed; DefaultTop when 0
 }
 
 func (o Options) withDefaults() Options {
@@ -204,6 +208,8 @@ type Aggregator struct {
 	keyBuf        []byte
 	lastMinute    int64
 	lastMinuteKey string
+
+	tail tailState // the tail-analysis sections (tail.go)
 }
 
 // Problem is one bad record kept as an example.
@@ -218,13 +224,15 @@ type Problem struct {
 // New returns an empty Aggregator.
 func New(opts Options) *Aggregator {
 	opts = opts.withDefaults()
-	return &Aggregator{
+	a := &Aggregator{
 		opts:       opts,
 		total:      newGroup("total"),
 		groups:     make(map[string]*group, 16),
 		codes:      make(map[string]int64, 8),
 		lastMinute: -1,
 	}
+	a.tail.init(opts)
+	return a
 }
 
 // Options returns the options in force (defaults filled in).
@@ -248,6 +256,7 @@ func (a *Aggregator) Add(r *parse.Record) {
 	if r.Clamped {
 		a.clamped++
 	}
+	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
@@ -309,6 +318,8 @@ func (a *Aggregator) groupFor(r *parse.Record) *group {
 		}
 		a.keyBuf = strconv.AppendInt(a.keyBuf[:0], r.Status, 10)
 		return a.lookupBytes(a.keyBuf)
+	case ByCode:
+		return a.lookup(CodeKey(r))
 	case ByMinute:
 		if !r.HasTime {
 			return a.lookup(NoneKey)
@@ -407,6 +418,7 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	}
 	a.dropped += b.dropped
 	a.clamped += b.clamped
+	a.tail.merge(&b.tail)
 	for _, p := range b.problems {
 		if len(a.problems) >= a.opts.MaxProblems {
 			break

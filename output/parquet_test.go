@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -318,4 +319,29 @@ func BenchmarkRequestWriter(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(rows), "rows/op")
+}
+
+func ExampleRequestWriter() {
+	var out bytes.Buffer
+	w, err := NewRequestWriter(&out, ParquetOptions{})
+	if err != nil {
+		panic(err)
+	}
+	p := parse.NewParser()
+	var r parse.Record
+	for _, line := range []string{
+		`2024-05-01T10:00:00.123456+00:00 heroku[router]: at=info method=GET path="/api/users/42" host=app.herokuapp.com request_id=abc fwd="1.2.3.4" dyno=web.1 connect=1ms service=25ms status=200 bytes=512 protocol=https`,
+		`2024-05-01T10:00:01+00:00 heroku[web.1]: Error R14 (Memory quota exceeded)`, // not a request: ignored
+	} {
+		p.Parse([]byte(line), &r)
+		if err := w.Add("logs.txt", &r); err != nil {
+			panic(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		panic(err)
+	}
+	b := out.Bytes()
+	fmt.Println(w.Rows(), "row;", string(b[:4]), string(b[len(b)-4:]))
+	// Output: 1 row; PAR1 PAR1
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"time"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -20,6 +20,27 @@ type analyzeCmd struct {
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
 	Parquet   string `placeholder:"FILE" help:"Also write every request to this Parquet file (as herolog export does), in the same pass." group:"Output"`
 	Force     bool   `help:"With --parquet, replace an existing file." group:"Output"`
+
+	tailFlags `embed:""`
+}
+
+// tailFlags choose the tail-analysis sections (aggregate.Sections).
+type tailFlags struct {
+	Section []string      `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
+	Bucket  time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
+	Top     int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
+}
+
+// options checks the flags and sets them on opts.
+func (t *tailFlags) options(opts *aggregate.Options) error {
+	if t.Bucket < time.Second {
+		return &exitError{code: 2, msg: "--bucket must be at least 1s"}
+	}
+	if t.Top < 1 {
+		return &exitError{code: 2, msg: "--top must be at least 1"}
+	}
+	opts.Bucket, opts.Top = t.Bucket, t.Top
+	return nil
 }
 
 // Help is shown under the command's usage line.
@@ -36,6 +57,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups}
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
+	}
+	if err := a.tailFlags.options(&opts); err != nil {
+		return err
 	}
 	agg := aggregate.New(opts)
 	var pq *fileSink // --parquet: requests as Parquet, a second sink in the same pass
@@ -63,6 +87,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
+	rep.KeepSections(a.Section...)
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(a.Format, out, rep, output.Options{Color: e.useColor(a.Color, e.stdout)}); err != nil {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}
@@ -76,7 +101,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	case scanErr != nil:
 		return scanErr
 	case res.failed:
-		return &exitError{code: 1, msg: fmt.Sprintf("not every input could be read to its end; the report covers what was read")}
+		return &exitError{code: 1, msg: "not every input could be read to its end; the report covers what was read"}
 	}
 	return nil
 }
