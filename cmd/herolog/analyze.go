@@ -11,6 +11,7 @@ import (
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
 	inputFlags `embed:""`
+	saveFlags  `embed:""`
 
 	Format    string `short:"f" help:"Output format: ${enum}." enum:"${formats}" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
 	Color     string `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
@@ -34,6 +35,12 @@ func (a *analyzeCmd) Run(e *env) error {
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
+	opts.AllGroupings = a.Save != ""
+	var tee *headTee
+	if a.Save != "" {
+		tee = &headTee{r: e.stdin}
+		e.stdin = tee
+	}
 	agg := aggregate.New(opts)
 	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
 		agg.File = file
@@ -42,6 +49,11 @@ func (a *analyzeCmd) Run(e *env) error {
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr
+	}
+	if a.Save != "" && scanErr == nil {
+		if err := saveSummary(a.Save, agg, fingerprints(res.inputs, tee)); err != nil {
+			return err
+		}
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
