@@ -63,6 +63,9 @@ type Options struct {
 	// saved summary (see WriteSummary) can be reported by any of them. It
 	// costs one more group lookup per request and grouping.
 	AllGroupings bool
+	// Interval, when positive, also keeps a service-time histogram per dyno
+	// per interval of this width, for WriteHlog (hlog.go).
+	Interval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -214,6 +217,8 @@ type Aggregator struct {
 	// alts hold the groups of the other groupings, in Bys order, when
 	// Options.AllGroupings is set; only their group fields are used.
 	alts []*Aggregator
+	// iv holds the interval histograms when Options.Interval is set.
+	iv *intervals
 }
 
 // Problem is one bad record kept as an example.
@@ -237,6 +242,9 @@ func New(opts Options) *Aggregator {
 	}
 	if opts.AllGroupings {
 		a.alts = newAlts(opts)
+	}
+	if opts.Interval > 0 {
+		a.iv = newIntervals(opts.Interval)
 	}
 	return a
 }
@@ -268,6 +276,9 @@ func (a *Aggregator) Add(r *parse.Record) {
 		a.groupFor(r).add(r)
 		for _, alt := range a.alts {
 			alt.groupFor(r).add(r)
+		}
+		if a.iv != nil {
+			a.iv.add(r)
 		}
 		if r.Code != "" {
 			a.codes[r.Code]++
@@ -402,6 +413,9 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	a.total.merge(b.total)
 	a.mergeGroups(b)
 	a.mergeAlts(b)
+	if a.iv != nil && b.iv != nil {
+		a.iv.merge(b.iv)
+	}
 	for c, n := range b.codes {
 		a.codes[c] += n
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"time"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -36,6 +37,12 @@ func (a *analyzeCmd) Run(e *env) error {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
 	opts.AllGroupings = a.Save != ""
+	if a.Hlog != "" {
+		if a.HlogInterval < time.Second {
+			return &exitError{code: 2, msg: "--hlog-interval must be at least 1s"}
+		}
+		opts.Interval = a.HlogInterval
+	}
 	var tee *headTee
 	if a.Save != "" {
 		tee = &headTee{r: e.stdin}
@@ -52,6 +59,11 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	if a.Save != "" && scanErr == nil {
 		if err := saveSummary(a.Save, agg, fingerprints(res.inputs, tee)); err != nil {
+			return err
+		}
+	}
+	if a.Hlog != "" && scanErr == nil {
+		if err := saveHlog(a.Hlog, agg); err != nil {
 			return err
 		}
 	}

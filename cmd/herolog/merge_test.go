@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/internal/gen"
 )
@@ -161,5 +163,61 @@ func TestMergeDuplicatesAndErrors(t *testing.T) {
 				t.Errorf("warnings %q, inputs %d; want %d warnings, 2 inputs", rep.Warnings, len(rep.Inputs), tc.warnings)
 			}
 		})
+	}
+}
+
+// TestHlogReadBack reads the --hlog file with hdrhistogram-go's own log
+// reader: per dyno (tag), the interval histograms add up to the report's
+// service-time counts and maxima, and the intervals follow the log's clock.
+func TestHlogReadBack(t *testing.T) {
+	whole, _ := shardFiles(t, 1)
+	hlog := filepath.Join(filepath.Dir(whole), "service.hlog")
+	code, out, errs := runCLI(t, "", "analyze", whole, "--format", "json", "--hlog", hlog, "--hlog-interval", "30s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep aggregate.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(hlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := hdrhistogram.NewHistogramLogReader(f)
+	counts, maxes := map[string]int64{}, map[string]int64{}
+	intervals := 0
+	for {
+		h, err := rd.NextIntervalHistogram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			break
+		}
+		intervals++
+		if got := h.EndTimeMs() - h.StartTimeMs(); got != 30_000 {
+			t.Errorf("interval of %d ms, want 30000", got)
+		}
+		counts[h.Tag()] += h.TotalCount()
+		if m := h.Max() / 1e6; m > maxes[h.Tag()] {
+			maxes[h.Tag()] = m
+		}
+	}
+	if want := int(rep.SpanSeconds/30) + 1; intervals < want {
+		t.Errorf("%d interval histograms, want at least %d (one per dyno per 30 s)", intervals, want)
+	}
+	if len(rep.Groups) != len(counts) {
+		t.Errorf("%d tags, %d dynos", len(counts), len(rep.Groups))
+	}
+	for _, g := range rep.Groups {
+		if counts[g.Key] != g.Service.Count {
+			t.Errorf("%s: hlog holds %d values, the report %d", g.Key, counts[g.Key], g.Service.Count)
+		}
+		// The histogram's max is the top of the max's bucket (0.1%).
+		if d := maxes[g.Key] - g.Service.Max; d < 0 || d > g.Service.Max/500+1 {
+			t.Errorf("%s: hlog max %d ms, report max %d ms", g.Key, maxes[g.Key], g.Service.Max)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/internal/input"
@@ -15,7 +16,17 @@ import (
 // saveFlags are analyze's flags that write mergeable results beside the
 // report.
 type saveFlags struct {
-	Save string `placeholder:"FILE" predictor:"file" help:"Also write the run's mergeable summary (.hlsum) to FILE, for 'herolog merge'. It keeps every grouping." group:"Save"`
+	Save         string        `placeholder:"FILE" predictor:"file" help:"Also write the run's mergeable summary (.hlsum) to FILE, for 'herolog merge'. It keeps every grouping." group:"Save"`
+	Hlog         string        `placeholder:"FILE" predictor:"file" help:"Also write an HdrHistogram interval log to FILE: service time per dyno (tag) per interval, in ns, V2 compressed." group:"Save"`
+	HlogInterval time.Duration `default:"1m" help:"Interval of --hlog histograms, on the log's own clock." group:"Save"`
+}
+
+// saveHlog writes agg's interval histograms to path.
+func saveHlog(path string, agg *aggregate.Aggregator) error {
+	if err := writeFileAtomic(path, agg.WriteHlog); err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("writing the interval log %s: %v", path, err)}
+	}
+	return nil
 }
 
 // fingerprintBytes is how much of an input's start (decompressed) its
