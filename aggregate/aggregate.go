@@ -66,6 +66,8 @@ type Options struct {
 	// Interval, when positive, also keeps a service-time histogram per dyno
 	// per interval of this width, for WriteHlog (hlog.go).
 	Interval time.Duration
+	Bucket   time.Duration // timeline bucket width; DefaultBucket when 0
+	Top      int           // slowest requests listed; DefaultTop when 0
 }
 
 func (o Options) withDefaults() Options {
@@ -218,7 +220,8 @@ type Aggregator struct {
 	// Options.AllGroupings is set; only their group fields are used.
 	alts []*Aggregator
 	// iv holds the interval histograms when Options.Interval is set.
-	iv *intervals
+	iv   *intervals
+	tail tailState // the tail-analysis sections (tail.go)
 }
 
 // Problem is one bad record kept as an example.
@@ -246,6 +249,7 @@ func New(opts Options) *Aggregator {
 	if opts.Interval > 0 {
 		a.iv = newIntervals(opts.Interval)
 	}
+	a.tail.init(opts)
 	return a
 }
 
@@ -270,6 +274,7 @@ func (a *Aggregator) Add(r *parse.Record) {
 	if r.Clamped {
 		a.clamped++
 	}
+	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
@@ -421,6 +426,7 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	}
 	a.dropped += b.dropped
 	a.clamped += b.clamped
+	a.tail.merge(&b.tail)
 	for _, p := range b.problems {
 		if len(a.problems) >= a.opts.MaxProblems {
 			break

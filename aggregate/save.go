@@ -28,6 +28,10 @@ import (
 // counters, every group's HDR histograms as sparse bucket counts with exact
 // count, sum, minimum and maximum, and, when Options.AllGroupings was set,
 // the groups of every other grouping.
+//
+// TODO: the tail-analysis sections (tailState: timeline, slowest, HOL,
+// routes, dyno health) and Options.Bucket/Top are not encoded yet; herolog
+// merge leaves those sections out of its report.
 const (
 	// SummaryMagic starts every summary file.
 	SummaryMagic = "HLSUM"

@@ -56,7 +56,10 @@ func splitLines(data []byte, n int) [][]byte {
 
 func reportJSON(t testing.TB, a *aggregate.Aggregator) string {
 	t.Helper()
-	b, err := json.MarshalIndent(a.Report(), "", " ")
+	rep := a.Report()
+	// The tail-analysis sections are not in summaries yet (TODO in save.go).
+	rep.Timeline, rep.Slowest, rep.HOL, rep.Routes, rep.DynosHealth, rep.Findings = nil, nil, nil, nil, nil, nil
+	b, err := json.MarshalIndent(rep, "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,27 @@ type analyzeCmd struct {
 	By        string `short:"b" help:"Group requests by: ${enum}." enum:"${bys}" default:"dyno" env:"HEROLOG_BY" group:"Analysis"`
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
+
+	tailFlags `embed:""`
+}
+
+// tailFlags choose the tail-analysis sections (aggregate.Sections).
+type tailFlags struct {
+	Section []string      `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
+	Bucket  time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
+	Top     int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
+}
+
+// options checks the flags and sets them on opts.
+func (t *tailFlags) options(opts *aggregate.Options) error {
+	if t.Bucket < time.Second {
+		return &exitError{code: 2, msg: "--bucket must be at least 1s"}
+	}
+	if t.Top < 1 {
+		return &exitError{code: 2, msg: "--top must be at least 1"}
+	}
+	opts.Bucket, opts.Top = t.Bucket, t.Top
+	return nil
 }
 
 // Help is shown under the command's usage line.
@@ -48,6 +69,9 @@ func (a *analyzeCmd) Run(e *env) error {
 		tee = &headTee{r: e.stdin}
 		e.stdin = tee
 	}
+	if err := a.tailFlags.options(&opts); err != nil {
+		return err
+	}
 	agg := aggregate.New(opts)
 	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
 		agg.File = file
@@ -69,6 +93,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
+	rep.KeepSections(a.Section...)
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(a.Format, out, rep, output.Options{Color: e.useColor(a.Color, e.stdout)}); err != nil {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}

@@ -104,6 +104,9 @@ func (m *mergeCmd) Run(e *env) error {
 		rep.Inputs = append(rep.Inputs, in.Input)
 	}
 	rep.Warnings = warnings
+	// Summaries do not hold the tail-analysis sections' state yet: leave
+	// them out rather than show sections computed from nothing.
+	rep.Timeline, rep.Slowest, rep.HOL, rep.Routes, rep.DynosHealth, rep.Findings = nil, nil, nil, nil, nil, nil
 	if m.Save != "" {
 		if err := saveSummary(m.Save, acc, inputs); err != nil {
 			return err
