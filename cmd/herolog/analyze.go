@@ -12,6 +12,7 @@ import (
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
 	inputFlags `embed:""`
+	saveFlags  `embed:""`
 
 	Format    string `short:"f" help:"Output format: ${enum}." enum:"${formats}" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
 	Color     string `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
@@ -58,6 +59,18 @@ func (a *analyzeCmd) Run(e *env) error {
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
+	opts.AllGroupings = a.Save != ""
+	if a.Hlog != "" {
+		if a.HlogInterval < time.Second {
+			return &exitError{code: 2, msg: "--hlog-interval must be at least 1s"}
+		}
+		opts.Interval = a.HlogInterval
+	}
+	var tee *headTee
+	if a.Save != "" {
+		tee = &headTee{r: e.stdin}
+		e.stdin = tee
+	}
 	if err := a.tailFlags.options(&opts); err != nil {
 		return err
 	}
@@ -84,6 +97,16 @@ func (a *analyzeCmd) Run(e *env) error {
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr
+	}
+	if a.Save != "" && scanErr == nil {
+		if err := saveSummary(a.Save, agg, fingerprints(res.inputs, tee)); err != nil {
+			return err
+		}
+	}
+	if a.Hlog != "" && scanErr == nil {
+		if err := saveHlog(a.Hlog, agg); err != nil {
+			return err
+		}
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
