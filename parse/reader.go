@@ -116,17 +116,15 @@ func (r *Reader) fill() bool {
 // returns io.EOF; a read error (a truncated gzip stream, say) is returned
 // as is, after every complete record before it.
 func (r *Reader) Next() (*Record, error) {
-	for {
-		if r.start == r.end && !r.fill() {
-			return nil, r.finalErr()
-		}
-		if fh := r.frameAt(); fh > 0 {
-			if rec, ok := r.nextFrame(fh); ok {
-				return rec, nil
-			}
-		}
-		return r.nextLine()
+	if r.start == r.end && !r.fill() {
+		return nil, r.finalErr()
 	}
+	if fh := r.frameAt(); fh > 0 {
+		if rec, ok := r.nextFrame(fh); ok {
+			return rec, nil
+		}
+	}
+	return r.nextLine()
 }
 
 func (r *Reader) finalErr() error {

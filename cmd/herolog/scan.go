@@ -20,7 +20,7 @@ var errInterrupted = errors.New("interrupted")
 
 // inputFlags are the flags every command that reads logs shares.
 type inputFlags struct {
-	Files  []string `arg:"" optional:"" name:"file" help:"Log files: plain, gzip, bzip2 or zstd (detected from content), directories (every file below), or - for standard input. Standard input when none." group:"Input"`
+	Files  []string `arg:"" optional:"" name:"file" predictor:"file" help:"Log files: plain, gzip, bzip2 or zstd (detected from content), directories (every file below), or - for standard input. Standard input when none." group:"Input"`
 	Strict bool     `help:"Stop at the first line herolog cannot read, instead of counting it and going on." group:"Input"`
 	Year   int      `help:"Year for timestamps that carry none (Papertrail's 'Jan 08 10:55:11'); the current year when 0." default:"0" group:"Input"`
 }
@@ -35,14 +35,14 @@ type scanResult struct {
 	failed bool // an input could not be opened or read to its end
 }
 
-// sink consumes records. In a parallel scan each sink receives one
+// recordSink consumes records. In a parallel scan each sink receives one
 // contiguous stretch of one input (a chunk), in input order; it must copy
 // what it keeps of a record (see parse.Record).
-type sink interface {
+type recordSink interface {
 	Add(file string, r *parse.Record)
 }
 
-// sinkFunc adapts a function to a sink.
+// sinkFunc adapts a function to a recordSink.
 type sinkFunc func(file string, r *parse.Record)
 
 // Add calls f.
@@ -74,7 +74,7 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 //
 // Octet-counted input (an HTTPS drain body, whose frames need not end at a
 // newline) is read sequentially into a single sink.
-func (e *env) scanParallel(f inputFlags, newSink func() sink, merge func(sink)) (scanResult, error) {
+func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
 	return e.scanInputs(f, func(name string, src io.Reader) inputResult {
 		return e.readParallel(f, name, src, pool, newSink, merge)
@@ -149,7 +149,7 @@ func strictError(file string, r *parse.Record) error {
 }
 
 // readSequential reads one input record by record into s.
-func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse.Reader, s sink) (res inputResult) {
+func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse.Reader, s recordSink) (res inputResult) {
 	rd.Reset(src)
 	defer func() { res.bytes, res.lines = rd.Offset(), rd.Line() }()
 	for {
@@ -196,7 +196,7 @@ func newWorkerPool(f inputFlags, n int) *workerPool {
 // chunkResult is what a worker made of one chunk.
 type chunkResult struct {
 	seq     int
-	s       sink
+	s       recordSink
 	records int64
 	bytes   int64
 	err     error // --strict stopped at a bad record, or the scan was interrupted
@@ -204,7 +204,7 @@ type chunkResult struct {
 
 // readParallel reads one input in chunks on the pool's workers and merges
 // the chunks' sinks in input order.
-func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *workerPool, newSink func() sink, merge func(sink)) inputResult {
+func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *workerPool, newSink func() recordSink, merge func(recordSink)) inputResult {
 	head, src := peek(src, 16)
 	if parse.LooksFramed(head) {
 		s := newSink()
@@ -274,7 +274,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 // parseChunk parses one chunk into s. It stops at a bad record with
 // --strict, or when the scan is interrupted, and then tells the other
 // workers to stop claiming chunks.
-func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.Reader, s sink, stop *atomic.Bool) chunkResult {
+func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.Reader, s recordSink, stop *atomic.Bool) chunkResult {
 	res := chunkResult{seq: ch.Seq, s: s}
 	rd.ResetBytes(ch.Data, ch.Line, ch.Offset)
 	for {
