@@ -109,7 +109,10 @@ func BenchmarkMerge(b *testing.B) {
 }
 
 // TestAddAllocs holds Add to no allocation per record once every group it
-// meets exists.
+// meets exists. The tail sections allocate now and then (a head-of-line
+// queue growing, a copy of a request entering the slowest list), so the
+// bound is one allocation per thousand records: any per-record allocation
+// breaks it.
 func TestAddAllocs(t *testing.T) {
 	l := benchLog(t)
 	recs := l.recs[:20000]
@@ -122,8 +125,8 @@ func TestAddAllocs(t *testing.T) {
 				}
 			}
 			add() // create the groups
-			if got := testing.AllocsPerRun(3, add); got > 0 {
-				t.Errorf("by %s: adding %d known records allocated %.0f times, want 0", by, len(recs), got)
+			if got := testing.AllocsPerRun(3, add); got > float64(len(recs)/1000) {
+				t.Errorf("by %s: adding %d known records allocated %.0f times, want at most %d", by, len(recs), got, len(recs)/1000)
 			}
 		})
 	}
