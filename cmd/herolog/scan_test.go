@@ -175,3 +175,33 @@ func firstDiff(a, b string) string {
 	}
 	return fmt.Sprintf("lengths %d vs %d", len(al), len(bl))
 }
+
+// TestScanParallelInterrupted: a scan whose context has ended stops early,
+// reports errInterrupted with what it read, and does not hang waiting for
+// chunks nobody will parse.
+func TestScanParallelInterrupted(t *testing.T) {
+	old := scanChunkSize
+	scanChunkSize = 2 << 20
+	defer func() { scanChunkSize = old }()
+	plain, _, _, _, _ := scanFixtures(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	agg := aggregate.New(aggregate.Options{})
+	res, err := e.scanParallel(inputFlags{Files: []string{plain, plain}},
+		func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} },
+		func(s recordSink) { agg.Merge(s.(*aggSink).Aggregator) })
+	if err != errInterrupted {
+		t.Fatalf("error %v, want errInterrupted", err)
+	}
+	if len(res.inputs) != 1 {
+		t.Fatalf("%d inputs reported, want the first only", len(res.inputs))
+	}
+	st, _ := os.Stat(plain)
+	if in := res.inputs[0]; in.Lines == 0 || in.Bytes >= st.Size() {
+		t.Fatalf("read %d records, %d of %d bytes: want some, not all", in.Lines, in.Bytes, st.Size())
+	}
+	if agg.Requests() == 0 {
+		t.Fatal("nothing merged")
+	}
+}
