@@ -25,11 +25,17 @@ type analyzeCmd struct {
 	tailFlags `embed:""`
 }
 
-// tailFlags choose the tail-analysis sections (aggregate.Sections).
+// sectionFlags choose the tail-analysis sections shown
+// (aggregate.Sections); analyze and merge share them.
+type sectionFlags struct {
+	Section []string `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
+}
+
+// tailFlags configure the tail-analysis sections of analyze.
 type tailFlags struct {
-	Section []string      `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
-	Bucket  time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
-	Top     int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
+	sectionFlags `embed:""`
+	Bucket       time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
+	Top          int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
 }
 
 // options checks the flags and sets them on opts.
