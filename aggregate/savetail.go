@@ -327,16 +327,22 @@ func (rt *routeTable) get(d *decoder) string {
 	return ""
 }
 
-// holReqs writes requests as end (a delta from the previous one), the
-// start's distance before the end, service and route.
+// holReqs writes requests as end (a delta from the previous one), service,
+// the start's distance before the end beyond the service (the connect
+// time: whole ms, shifted left one bit, in the common case; else the µs
+// zigzagged, shifted and tagged with 1) and route.
 func encodeHolReqs(e *encoder, rr routeRefs, qs []holReq) {
 	e.uvarint(uint64(len(qs)))
 	var prev int64
 	for i := range qs {
 		q := &qs[i]
 		e.varint(q.End - prev)
-		e.varint(q.End - q.Start)
 		e.varint(q.Service)
+		if x := q.End - q.Start - q.Service*1000; x >= 0 && x%1000 == 0 && x < 1<<60 {
+			e.uvarint(uint64(x/1000) << 1)
+		} else {
+			e.uvarint(uint64(x<<1^x>>63)<<1 | 1)
+		}
 		rr.put(e, q.Route)
 		prev = q.End
 	}
@@ -350,12 +356,19 @@ func decodeHolReqs(d *decoder, rt *routeTable, max int) []holReq {
 	qs := make([]holReq, 0, n)
 	var prev int64
 	for i := 0; i < n && d.err == nil; i++ {
-		end, lead := prev+d.varint(), d.varint()
-		q := holReq{End: end, Start: end - lead, Service: d.nonneg("service"), Route: rt.get(d)}
-		if d.err == nil && (end < -maxTimeUS || end > maxTimeUS || lead < -maxTimeUS || lead > maxTimeUS) {
+		end, service, c := prev+d.varint(), d.nonneg("service"), d.uvarint()
+		var conn int64 // µs
+		if c&1 == 0 {
+			conn = int64(c>>1) * 1000
+		} else {
+			z := c >> 1
+			conn = int64(z>>1) ^ -int64(z&1)
+		}
+		if d.err == nil && (end < -maxTimeUS || end > maxTimeUS || service > maxTimeUS/1000 ||
+			c>>1 > maxTimeUS || conn < -maxTimeUS || conn > maxTimeUS) {
 			d.fail("head-of-line request time out of range")
 		}
-		qs = append(qs, q)
+		qs = append(qs, holReq{End: end, Start: end - service*1000 - conn, Service: service, Route: rt.get(d)})
 		prev = end
 	}
 	return qs
