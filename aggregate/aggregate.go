@@ -57,6 +57,7 @@ type Options struct {
 	Sort        Sort // order of groups in the report; by grouping when empty
 	MaxGroups   int  // cap on distinct groups; DefaultMaxGroups when 0
 	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
+	Spectrum    bool // Report fills Group.Spectrum (for charts)
 }
 
 func (o Options) withDefaults() Options {
