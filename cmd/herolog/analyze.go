@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -18,6 +21,7 @@ type analyzeCmd struct {
 	By        string `short:"b" help:"Group requests by: ${enum}." enum:"${bys}" default:"dyno" env:"HEROLOG_BY" group:"Analysis"`
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
+	HTML      string `name:"html" placeholder:"FILE" help:"Also write a self-contained HTML report (charts, sortable tables) to FILE." type:"path" group:"Output"`
 }
 
 // Help is shown under the command's usage line.
@@ -31,7 +35,7 @@ func (a *analyzeCmd) Help() string {
 
 // Run analyses the inputs and writes the report.
 func (a *analyzeCmd) Run(e *env) error {
-	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups}
+	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups, Spectrum: a.HTML != "" || a.Format == "html"}
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
@@ -46,6 +50,14 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
+	if a.HTML != "" {
+		if err := writeFileAtomic(a.HTML, func(w io.Writer) error { return output.HTML(w, rep, output.Options{}) }); err != nil {
+			return &exitError{code: 1, msg: "writing the HTML report: " + err.Error()}
+		}
+	}
+	if a.Format != "html" {
+		rep = rep.WithoutSpectra() // the spectra are for the charts
+	}
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(a.Format, out, rep, output.Options{Color: e.useColor(a.Color, e.stdout)}); err != nil {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}
@@ -62,4 +74,34 @@ func (a *analyzeCmd) Run(e *env) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("not every input could be read to its end; the report covers what was read")}
 	}
 	return nil
+}
+
+// writeFileAtomic writes name through a temporary file in the same
+// directory, renamed over name only when write and close succeed, so a
+// failed or interrupted run never leaves a half-written report.
+func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufferedOutput(f)
+	if err = write(w); err != nil {
+		return err
+	}
+	if err = w.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
 }
