@@ -1,0 +1,228 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/herolog/herolog/aggregate"
+)
+
+// htmlReport builds a report with one group per key, the first with a
+// long tail, and their spectra.
+func htmlReport(keys ...string) *aggregate.Report {
+	r := &aggregate.Report{Version: 1, By: "route", Codes: map[string]aggregate.CodeCount{}}
+	for i, k := range keys {
+		g := aggregate.Group{Key: k, Requests: 100, Service: aggregate.Summary{Count: 100, Mean: 20, P50: 10, P95: 30, P99: 50, P999: int64(60 + i), Max: int64(70 + i)}}
+		g.Spectrum = []aggregate.SpectrumPoint{{Percentile: 0, MS: 1}, {Percentile: 50, MS: 10}, {Percentile: 99, MS: 50}, {Percentile: 99.9, MS: g.Service.P999}, {Percentile: 100, MS: g.Service.Max}}
+		if i == 0 {
+			g.Service.P999, g.Service.Max = 20000, 30000
+			g.Spectrum[3].MS, g.Spectrum[4].MS = 20000, 30000
+			g.Outlier = "max 30000 ms is 1500× the mean"
+		}
+		r.Groups = append(r.Groups, g)
+		r.Total.Requests += g.Requests
+	}
+	r.Total.Service = aggregate.Summary{Count: r.Total.Requests, P99: 50, Max: 30000}
+	r.Total.Spectrum = []aggregate.SpectrumPoint{{Percentile: 0, MS: 1}, {Percentile: 100, MS: 30000}}
+	return r
+}
+
+// TestHTMLEscapesLogText renders groups, codes, problems and input names
+// taken from hostile log lines and checks that none of it becomes markup
+// or script, and that the embedded JSON still holds it exactly.
+func TestHTMLEscapesLogText(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		safe bool // the text may appear as is (nothing to escape)
+	}{
+		{"script tag", "/<script>alert(1)</script>", false},
+		{"closing the JSON block", "/</script><script>alert(2)</script>", false},
+		{"attribute break-out", `/x" onmouseover="alert(3)`, false},
+		{"img onerror", `/'><img src=x onerror=alert(4)>`, false},
+		{"comment and CDATA", "/<!--<![CDATA[x]]>-->", false},
+		{"terminal escape", "/\x1b[31mred\x1b[0m", false},
+		{"bidi override", "/admin\u202egnp.exe", false},
+		{"template braces", "/{{.R}}", true},
+	}
+	render := func(t *testing.T, text string) string {
+		t.Helper()
+		r := htmlReport(text, "/ok")
+		r.Inputs = []aggregate.Input{{Name: text, Error: text}}
+		r.Codes[text] = aggregate.CodeCount{Count: 1, Desc: "unknown code"}
+		r.Groups[1].Codes = map[string]int64{text: 1}
+		r.Problems = []aggregate.Problem{{File: text, Line: 1, Kind: "unparsed", Reason: "unparsed", Text: text}}
+		r.Lines.Unparsed = 1
+		var b bytes.Buffer
+		if err := HTML(&b, r, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	// skeleton is the page's markup with attribute values and the JSON
+	// block's content blanked: injected markup or attributes change it.
+	jsonBlock := regexp.MustCompile(`(?s)(<script type="application/json" id="herolog-report">).*?(</script>)`)
+	tag := regexp.MustCompile(`<[^>]*>`)
+	value := regexp.MustCompile(`"[^"]*"`)
+	skeleton := func(page string) string {
+		page = jsonBlock.ReplaceAllString(page, "$1$2")
+		var tags []string
+		for _, m := range tag.FindAllString(page, -1) {
+			tags = append(tags, value.ReplaceAllString(m, `""`))
+		}
+		return strings.Join(tags, "\n")
+	}
+	want := skeleton(render(t, "/plain"))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := render(t, tt.text)
+			if got := skeleton(page); got != want {
+				a, b := strings.Split(got, "\n"), strings.Split(want, "\n")
+				for i := range min(len(a), len(b)) {
+					if a[i] != b[i] {
+						t.Fatalf("log text changed the markup: tag %d is %s, want %s", i, a[i], b[i])
+					}
+				}
+				t.Fatalf("log text changed the markup: %d tags, want %d", len(a), len(b))
+			}
+			outside := jsonBlock.ReplaceAllString(page, "$1$2")
+			if !tt.safe && strings.Contains(outside, tt.text) {
+				i := strings.Index(outside, tt.text)
+				t.Errorf("log text appears raw in the page: …%s…", outside[max(0, i-80):min(len(outside), i+80)])
+			}
+			if strings.ContainsAny(page, "\x1b") || strings.ContainsAny(outside, "\u202e") {
+				t.Error("a control or bidi character reached the page")
+			}
+			if n := strings.Count(page, "<script"); n != 3 {
+				t.Errorf("%d <script> elements, want 3 (error catcher, data, code)", n)
+			}
+			m := regexp.MustCompile(`(?s)<script type="application/json" id="herolog-report">(.*?)</script>`).FindStringSubmatch(page)
+			if m == nil {
+				t.Fatal("no embedded report")
+			}
+			var back aggregate.Report
+			if err := json.Unmarshal([]byte(m[1]), &back); err != nil {
+				t.Fatalf("embedded report: %v", err)
+			}
+			if back.Groups[0].Key != tt.text || back.Problems[0].Text != tt.text {
+				t.Errorf("embedded report changed the text: %q, %q", back.Groups[0].Key, back.Problems[0].Text)
+			}
+		})
+	}
+}
+
+// TestSpectrumChart checks the chart's choices: which groups are drawn,
+// in what order, and that the lines go the right way.
+func TestSpectrumChart(t *testing.T) {
+	many := make([]string, 20)
+	for i := range many {
+		many[i] = fmt.Sprintf("web.%d", i+1)
+	}
+	tests := []struct {
+		name      string
+		rep       *aggregate.Report
+		series    int
+		total     bool
+		mustDraw  []string
+		noSpectra bool
+	}{
+		{name: "one group: no total line", rep: htmlReport("web.1"), series: 1, total: false, mustDraw: []string{"web.1"}},
+		{name: "four groups", rep: htmlReport("web.1", "web.2", "web.3", "web.4"), series: 4, total: true, mustDraw: []string{"web.1", "web.4"}},
+		// web.1 has the long tail; web.20 .. web.10 the next highest p99.9.
+		{name: "twenty groups: the worst twelve", rep: htmlReport(many...), series: maxSeries, total: true, mustDraw: []string{"web.1", "web.20", "web.10"}},
+		{name: "no spectra", rep: func() *aggregate.Report { r := htmlReport("a"); return r.WithoutSpectra() }(), noSpectra: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newSpectrumChart(tt.rep)
+			if tt.noSpectra {
+				if c != nil {
+					t.Fatal("a chart without spectra")
+				}
+				return
+			}
+			if len(c.Series) != tt.series || (c.Total != nil) != tt.total {
+				t.Fatalf("%d series (total %v), want %d (total %v)", len(c.Series), c.Total != nil, tt.series, tt.total)
+			}
+			drawn := map[string]bool{}
+			for _, s := range c.Series {
+				drawn[s.Key] = true
+			}
+			for _, k := range tt.mustDraw {
+				if !drawn[k] {
+					t.Errorf("%s not drawn", k)
+				}
+			}
+			if !c.Series[0].Outlier || c.Series[0].Key != "web.1" {
+				t.Errorf("first series %+v, want the outlier web.1 first (report order)", c.Series[0])
+			}
+			for _, sc := range []spectrumScale{c.Log, c.Lin} {
+				if len(sc.Paths) != tt.series+btoi(tt.total) {
+					t.Fatalf("%s: %d paths", sc.Name, len(sc.Paths))
+				}
+				for i, pts := range sc.Points {
+					for j := 1; j < len(pts); j++ {
+						if pts[j].X <= pts[j-1].X {
+							t.Errorf("%s series %d: x goes back at point %d", sc.Name, i, j)
+						}
+						if pts[j].Y > pts[j-1].Y { // SVG y grows downwards
+							t.Errorf("%s series %d: line goes down at point %d", sc.Name, i, j)
+						}
+						if pts[j].Y < c.Top-0.01 || pts[j].Y > c.Bottom+0.01 {
+							t.Errorf("%s series %d: point %d at y %v outside the plot", sc.Name, i, j, pts[j].Y)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestAxes(t *testing.T) {
+	tests := []struct {
+		name   string
+		lo, hi int64
+		labels []string
+	}{
+		{"ms to minutes", 0, 30000, []string{"1 ms", "10 ms", "100 ms", "1 s", "10 s", "50 s"}},
+		{"one decade", 12, 80, []string{"10 ms", "20 ms", "50 ms", "100 ms"}},
+		{"all zero", 0, 0, []string{"1 ms", "2 ms", "5 ms", "10 ms"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			y, ticks := logScale(tt.lo, tt.hi, 300, 10)
+			var got []string
+			for i, tk := range ticks {
+				got = append(got, tk.Label)
+				if i > 0 && tk.Pos >= ticks[i-1].Pos {
+					t.Errorf("tick %s not above %s", tk.Label, ticks[i-1].Label)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.labels, ",") {
+				t.Errorf("log ticks %v, want %v", got, tt.labels)
+			}
+			if y(tt.hi) < 10-0.01 || y(tt.lo) > 300+0.01 {
+				t.Errorf("data outside the axis: y(hi)=%v y(lo)=%v", y(tt.hi), y(tt.lo))
+			}
+		})
+	}
+	for _, c := range []struct {
+		ms   float64
+		want string
+	}{{0, "0 ms"}, {250, "250 ms"}, {1000, "1 s"}, {1500, "1.5 s"}, {60000, "1 min"}, {90000, "90 s"}} {
+		if got := msLabel(c.ms); got != c.want {
+			t.Errorf("msLabel(%v) = %q, want %q", c.ms, got, c.want)
+		}
+	}
+}
