@@ -35,6 +35,11 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 		return *c.Total
 	},
 	"rowOf": func(g aggregate.Group, wait bool) htmlRow { return htmlRow{G: g, Wait: wait} },
+	"panelOf": func(c *timelineChart, p timelinePanel, name string) htmlPanel {
+		return htmlPanel{C: c, P: p, Name: name}
+	},
+	"add": func(a, b float64) float64 { return a + b },
+	"sub": func(a, b float64) float64 { return a - b },
 }).ParseFS(htmlAssets, "htmlassets/report.html.tmpl"))
 
 var (
@@ -87,6 +92,13 @@ type htmlView struct {
 	Codes     []htmlCode
 	BadLines  int64
 	JSONModel *aggregate.Report // embedded as JSON
+}
+
+// htmlPanel is one timeline panel with its chart, for the template.
+type htmlPanel struct {
+	C    *timelineChart
+	P    timelinePanel
+	Name string
 }
 
 // htmlRow is one row of the group table.
@@ -496,12 +508,3 @@ func msLabel(ms float64) string {
 	}
 	return strconv.FormatFloat(ms, 'f', -1, 64) + " ms"
 }
-
-// timelineChart is the per-minute timeline; nil until the report has one.
-type timelineChart struct{}
-
-// newTimelineChart draws the per-minute timeline of requests/s, mean, p99
-// and max service time with error codes marked. The per-minute numbers
-// come with the tail analysis (aggregate.Report.Timeline); until then the
-// report has none and the page shows no timeline.
-func newTimelineChart(*aggregate.Report) *timelineChart { return nil }

@@ -226,3 +226,98 @@ func TestAxes(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeline checks the per-minute rows taken from a report grouped by
+// minute (gaps filled, keys that are not minutes left out) and the chart
+// drawn from them.
+func TestTimeline(t *testing.T) {
+	minute := func(key string, reqs, p99, max, errs int64) aggregate.Group {
+		return aggregate.Group{Key: key, Requests: reqs, Errors: errs, Service: aggregate.Summary{Count: reqs, Mean: 20, P99: p99, Max: max}}
+	}
+	tests := []struct {
+		name   string
+		by     string
+		groups []aggregate.Group
+		rows   int   // 0: no timeline
+		maxes  []int // bucket -> max, for the rows given
+		errBar []float64
+	}{
+		{name: "by dyno: none", by: "dyno", groups: []aggregate.Group{minute("web.1", 5, 10, 20, 0)}},
+		{name: "one minute: none", by: "minute", groups: []aggregate.Group{minute("2026-11-20T14:00Z", 5, 10, 20, 0)}},
+		{
+			name: "gap filled, other and none left out", by: "minute",
+			groups: []aggregate.Group{
+				minute("2026-11-20T14:03Z", 60, 40, 30000, 2), minute("2026-11-20T14:00Z", 120, 30, 50, 0),
+				minute(aggregate.NoneKey, 7, 1, 1, 0), minute(aggregate.OtherKey, 7, 1, 1, 0),
+			},
+			rows: 4, maxes: []int{50, 0, 0, 30000}, errBar: []float64{3},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &aggregate.Report{By: tt.by, Groups: tt.groups}
+			c := newTimelineChart(r)
+			if tt.rows == 0 {
+				if c != nil {
+					t.Fatalf("a timeline of %d rows, want none", len(c.Data.Rows))
+				}
+				return
+			}
+			if c == nil || len(c.Data.Rows) != tt.rows {
+				t.Fatalf("timeline %+v, want %d rows", c, tt.rows)
+			}
+			for i, want := range tt.maxes {
+				if got := c.Data.Rows[i][tlMax]; got != float64(want) {
+					t.Errorf("row %d max %v, want %d", i, got, want)
+				}
+			}
+			if c.Data.Rows[0][tlRPS] != 2 {
+				t.Errorf("row 0: %v req/s, want 2", c.Data.Rows[0][tlRPS])
+			}
+			var bars []float64
+			for _, b := range c.Err.Bars {
+				bars = append(bars, b.X)
+			}
+			if fmt.Sprint(bars) != fmt.Sprint(tt.errBar) {
+				t.Errorf("error bars at %v, want %v", bars, tt.errBar)
+			}
+			// The lines break over the empty minutes: two pieces each.
+			for _, p := range c.Service.Paths {
+				if strings.Count(p.D, "M") != 2 {
+					t.Errorf("%s line %q: want it broken over the gap", p.Class, p.D)
+				}
+			}
+			if c.XTicks[0].Label != "14:00" || c.XTicks[0].Pos != c.Left {
+				t.Errorf("first time tick %+v, want 14:00 at the left edge", c.XTicks[0])
+			}
+		})
+	}
+}
+
+func TestTimeTicks(t *testing.T) {
+	start := int64(1795269600) // 2026-11-21T14:00Z
+	tests := []struct {
+		name     string
+		from, to float64 // buckets of 60 s
+		first    string
+		n        int
+	}{
+		{"fifteen minutes", 0, 15, "14:00", 4},
+		{"a day", 0, 1440, "15:00", 8},
+		{"two days", 0, 2880, "Nov 21 18:00", 8},
+		{"zoomed into four minutes", 3, 7, "14:03", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ticks := timeTicks(start, 60, tt.from, tt.to, 0, 100)
+			if len(ticks) == 0 || ticks[0].Label != tt.first || len(ticks) > 8 || len(ticks) != tt.n {
+				t.Errorf("ticks %v, want %d starting at %s", ticks, tt.n, tt.first)
+			}
+			for i := 1; i < len(ticks); i++ {
+				if ticks[i].Pos <= ticks[i-1].Pos || ticks[i].Pos > 100 {
+					t.Errorf("tick %d at %v", i, ticks[i].Pos)
+				}
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -67,39 +68,55 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Skip("no chromium on PATH: install it (apt-get install chromium) to run the browser test")
 	}
 	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
-	if _, stderr, code := htmlRun(t, "analyze", htmlSample, "--html", page); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	tests := []struct {
+		name     string
+		args     []string
+		fragment string // appended to the page's address
+		lines    int    // spectrum lines drawn: 2 scales × (groups + all requests)
+		timeline string // the timeline's data-view after load, "" for no timeline
+	}{
+		{name: "by dyno", lines: 2 * (4 + 1)},
+		{name: "by minute, zoomed by the address", args: []string{"--by", "minute"}, fragment: "#zoom=3-7", lines: 2 * (12 + 1), timeline: "3-7"},
+	}
+	var page string
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, fmt.Sprintf("report%d.html", i))
+			if _, stderr, code := htmlRun(t, append([]string{"analyze", htmlSample, "--html", p}, tt.args...)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if i == 0 {
+				page = p
+			}
+			dom, logs := headless(t, browser, "--dump-dom", "file://"+p+tt.fragment)
+			checkRendered(t, dom, logs, tt.lines)
+			view := regexp.MustCompile(`<svg id="timeline-chart"[^>]*data-view="([^"]*)"`).FindStringSubmatch(dom)
+			switch {
+			case tt.timeline == "" && strings.Contains(dom, `id="timeline-chart"`):
+				t.Error("a timeline chart without a timeline")
+			case tt.timeline == "":
+			case view == nil || view[1] != tt.timeline:
+				t.Errorf("timeline view %v, want %s", view, tt.timeline)
+			default:
+				plots := regexp.MustCompile(`<svg class="tl-plot"[^>]*viewBox="([^"]*)"`).FindAllStringSubmatch(dom, -1)
+				if len(plots) != 3 {
+					t.Fatalf("%d timeline plots, want 3", len(plots))
+				}
+				for _, m := range plots {
+					if !strings.HasPrefix(m[1], "3 0 4 ") {
+						t.Errorf("timeline plot viewBox %q, want it zoomed to buckets 3-7", m[1])
+					}
+				}
+				if !strings.Contains(dom, ">14:03</text>") {
+					t.Error("the zoomed time axis has no 14:03 tick")
+				}
+			}
+		})
+	}
+	if page == "" {
+		t.FailNow()
 	}
 	url := "file://" + page
-
-	dom, logs := headless(t, browser, "--dump-dom", url)
-	if m := consoleLine.FindAllString(logs, -1); len(m) > 0 {
-		t.Errorf("console messages while loading the report:\n%s", strings.Join(m, "\n"))
-	}
-	if regexp.MustCompile(`<html[^>]*data-script-error`).MatchString(dom) {
-		t.Errorf("the page caught a script error: %s", regexp.MustCompile(`(?s)<pre id="script-errors"[^>]*>(.*?)</pre>`).FindString(dom))
-	}
-	if !strings.Contains(dom, `<body data-rendered="ok">`) {
-		t.Errorf("the page did not mark itself rendered: %.300s", regexp.MustCompile(`<body[^>]*>`).FindString(dom))
-	}
-	svg := regexp.MustCompile(`(?s)<svg id="spectrum-chart".*?</svg>`).FindString(dom)
-	if svg == "" {
-		t.Fatal("no spectrum chart in the DOM")
-	}
-	// Two scales (log, linear) × (4 dynos + all requests), each a path
-	// with one point per spectrum percentile.
-	paths := regexp.MustCompile(`<path d="M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){11}"`).FindAllString(svg, -1)
-	if len(paths) != 10 {
-		t.Errorf("spectrum chart has %d drawn lines, want 10 (2 scales × 5 series)", len(paths))
-	}
-	if n := strings.Count(svg, "<circle"); n != 10*12 {
-		t.Errorf("spectrum chart has %d points, want %d", n, 10*12)
-	}
-	if !strings.Contains(dom, `class="sortable" id="group-table"`) {
-		t.Error("no group table in the DOM")
-	}
-
 	shot := filepath.Join(dir, "report.png")
 	headless(t, browser, "--screenshot="+shot, "--window-size=1100,1750", url)
 	f, err := os.Open(shot)
@@ -125,6 +142,37 @@ func TestHTMLInBrowser(t *testing.T) {
 		if err := os.WriteFile(*keepScreenshot, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// checkRendered checks a dumped DOM and the browser's log: no console
+// message or caught script error, the page's rendered marker, the
+// spectrum's lines and the group table.
+func checkRendered(t *testing.T, dom, logs string, lines int) {
+	t.Helper()
+	if m := consoleLine.FindAllString(logs, -1); len(m) > 0 {
+		t.Errorf("console messages while loading the report:\n%s", strings.Join(m, "\n"))
+	}
+	if regexp.MustCompile(`<html[^>]*data-script-error`).MatchString(dom) {
+		t.Errorf("the page caught a script error: %s", regexp.MustCompile(`(?s)<pre id="script-errors"[^>]*>(.*?)</pre>`).FindString(dom))
+	}
+	if !strings.Contains(dom, `<body data-rendered="ok">`) {
+		t.Errorf("the page did not mark itself rendered: %.300s", regexp.MustCompile(`<body[^>]*>`).FindString(dom))
+	}
+	svg := regexp.MustCompile(`(?s)<svg id="spectrum-chart".*?</svg>`).FindString(dom)
+	if svg == "" {
+		t.Fatal("no spectrum chart in the DOM")
+	}
+	// Each line has one point per spectrum percentile.
+	paths := regexp.MustCompile(`<path d="M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){11}"`).FindAllString(svg, -1)
+	if len(paths) != lines {
+		t.Errorf("spectrum chart has %d drawn lines, want %d", len(paths), lines)
+	}
+	if n := strings.Count(svg, "<circle"); n != lines*12 {
+		t.Errorf("spectrum chart has %d points, want %d", n, lines*12)
+	}
+	if !strings.Contains(dom, `class="sortable" id="group-table"`) {
+		t.Error("no group table in the DOM")
 	}
 }
 
