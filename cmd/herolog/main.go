@@ -30,6 +30,7 @@ type cli struct {
 
 	Analyze    analyzeCmd    `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
 	Completion completionCmd `cmd:"" help:"Print the shell code that enables tab completion (bash, zsh, fish)."`
+	Live       liveCmd       `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
 }
 
 const description = `The truth about a Heroku app's latency: not the average, the tail.
@@ -49,6 +50,7 @@ type env struct {
 	// isTerminal reports whether a stream is an interactive terminal.
 	isTerminal func(w any) bool
 	getenv     func(string) string
+	live       liveHooks // clock, ticker, keyboard and screen size of live; zero means the real ones
 }
 
 // exitError carries an exit status with its message. An empty message
