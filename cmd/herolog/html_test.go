@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/herolog/herolog/aggregate"
+	"github.com/herolog/herolog/internal/gen"
 )
 
 var updateHTML = flag.Bool("update-html", false, "rewrite testdata/html/*.html from the current output")
@@ -223,5 +225,36 @@ func TestHTMLGolden(t *testing.T) {
 			}
 		}
 		t.Fatalf("page differs from %s in length: %d lines, want %d", golden, len(a), len(b))
+	}
+}
+
+// TestHTMLSizeOfADay keeps the page for a day of logs (one request a
+// second, four dynos, a stuck one) within a few hundred KB.
+func TestHTMLSizeOfADay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: generates a day of logs")
+	}
+	var logs bytes.Buffer
+	g := gen.New(gen.Config{Seed: 1, Duration: 24 * time.Hour, Rate: 1, Scenario: gen.StuckDyno})
+	if _, err := g.WriteTo(&logs); err != nil {
+		t.Fatal(err)
+	}
+	const budget = 350 << 10
+	for _, by := range []string{"dyno", "route"} {
+		t.Run(by, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			page := filepath.Join(t.TempDir(), "day.html")
+			if code := run([]string{"analyze", "-", "--by", by, "--html", page}, bytes.NewReader(logs.Bytes()), &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			fi, err := os.Stat(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("a day of logs (%d MB) by %s: %d KB of HTML", logs.Len()>>20, by, fi.Size()>>10)
+			if fi.Size() > budget {
+				t.Errorf("the page for a day is %d KB, over the %d KB budget", fi.Size()>>10, budget>>10)
+			}
+		})
 	}
 }
