@@ -120,7 +120,12 @@ type htmlFinding struct {
 	Summary  string
 	Evidence string // element id, without '#'
 	Link     string // text of the link
+	Advice   string
+	Facts    []htmlFact // the numbers the finding rests on
 }
+
+// htmlFact is one number behind a finding.
+type htmlFact struct{ Key, Value string }
 
 type htmlCode struct {
 	Code  string
