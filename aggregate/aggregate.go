@@ -59,6 +59,9 @@ type Options struct {
 	MaxGroups   int  // cap on distinct groups; DefaultMaxGroups when 0
 	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
 	Spectrum    bool // Report fills Group.Spectrum (for charts)
+
+	Bucket time.Duration // timeline bucket width; DefaultBucket when 0
+	Top    int           // slowest requests listed; DefaultTop when 0
 }
 
 func (o Options) withDefaults() Options {
@@ -206,6 +209,8 @@ type Aggregator struct {
 	keyBuf        []byte
 	lastMinute    int64
 	lastMinuteKey string
+
+	tail tailState // the tail-analysis sections (tail.go)
 }
 
 // Problem is one bad record kept as an example.
@@ -220,13 +225,15 @@ type Problem struct {
 // New returns an empty Aggregator.
 func New(opts Options) *Aggregator {
 	opts = opts.withDefaults()
-	return &Aggregator{
+	a := &Aggregator{
 		opts:       opts,
 		total:      newGroup("total"),
 		groups:     make(map[string]*group, 16),
 		codes:      make(map[string]int64, 8),
 		lastMinute: -1,
 	}
+	a.tail.init(opts)
+	return a
 }
 
 // Options returns the options in force (defaults filled in).
@@ -250,6 +257,7 @@ func (a *Aggregator) Add(r *parse.Record) {
 	if r.Clamped {
 		a.clamped++
 	}
+	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
@@ -411,6 +419,7 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	}
 	a.dropped += b.dropped
 	a.clamped += b.clamped
+	a.tail.merge(&b.tail)
 	for _, p := range b.problems {
 		if len(a.problems) >= a.opts.MaxProblems {
 			break

@@ -50,6 +50,15 @@ type Report struct {
 
 	// Problems are the first few bad records, with file and line.
 	Problems []Problem `json:"problems"`
+
+	// The tail-analysis sections (see tail.go); each is null when not
+	// asked for (KeepSections).
+	Timeline    *Timeline        `json:"timeline"`
+	Slowest     []SlowestRequest `json:"slowest"`
+	HOL         *HOL             `json:"hol"`
+	Routes      []RouteStat      `json:"routes"`
+	DynosHealth []DynoHealth     `json:"dynos_health"`
+	Findings    []Finding        `json:"findings"`
 }
 
 // Input describes one input file of a run.
@@ -169,6 +178,7 @@ func (a *Aggregator) Report() *Report {
 	}
 	rep.DroppedLines = a.dropped
 	rep.ClampedValues = a.clamped
+	a.tail.report(rep, a)
 	return rep
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -21,6 +22,27 @@ type analyzeCmd struct {
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
 	HTML      string `name:"html" placeholder:"FILE" help:"Also write a self-contained HTML report (charts, sortable tables) to FILE." type:"path" group:"Output"`
+
+	tailFlags `embed:""`
+}
+
+// tailFlags choose the tail-analysis sections (aggregate.Sections).
+type tailFlags struct {
+	Section []string      `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
+	Bucket  time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
+	Top     int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
+}
+
+// options checks the flags and sets them on opts.
+func (t *tailFlags) options(opts *aggregate.Options) error {
+	if t.Bucket < time.Second {
+		return &exitError{code: 2, msg: "--bucket must be at least 1s"}
+	}
+	if t.Top < 1 {
+		return &exitError{code: 2, msg: "--top must be at least 1"}
+	}
+	opts.Bucket, opts.Top = t.Bucket, t.Top
+	return nil
 }
 
 // Help is shown under the command's usage line.
@@ -38,6 +60,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
+	if err := a.tailFlags.options(&opts); err != nil {
+		return err
+	}
 	agg := aggregate.New(opts)
 	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
 		agg.File = file
@@ -49,6 +74,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
+	rep.KeepSections(a.Section...)
 	if a.HTML != "" {
 		if err := writeFileAtomic(a.HTML, func(w io.Writer) error { return output.HTML(w, rep, output.Options{}) }); err != nil {
 			return &exitError{code: 1, msg: "writing the HTML report: " + err.Error()}
