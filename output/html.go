@@ -2,6 +2,7 @@ package output
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -39,6 +40,8 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 		return htmlPanel{C: c, P: p, Name: name}
 	},
 	"add": func(a, b float64) float64 { return a + b },
+	"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+	"routeID": routeRowID,
 	"sub": func(a, b float64) float64 { return a - b },
 }).ParseFS(htmlAssets, "htmlassets/report.html.tmpl"))
 
@@ -221,12 +224,39 @@ func percentNote(n, of int64) string {
 	return strconv.FormatFloat(100*float64(n)/float64(of), 'f', 2, 64) + "% of requests"
 }
 
-// findingsOf lists what the page should lead with, each pointing at its
-// evidence. Today these are the groups whose tail stands out
-// (Group.Outlier) and the Heroku error codes seen; the tail analysis's
-// findings join here when aggregate.Report carries them.
+// findingsOf lists what the page leads with, each pointing at its
+// evidence: the tail analysis's findings (Report.Findings) when the report
+// has them, else the H12 timeouts and dropped lines seen; then the groups
+// whose tail stands out (Group.Outlier).
 func findingsOf(r *aggregate.Report) []htmlFinding {
 	var out []htmlFinding
+	for _, f := range r.Findings {
+		id, link := findingEvidence(r, f)
+		out = append(out, htmlFinding{
+			Severity: f.Severity, Kind: f.Kind, Summary: Sanitize(f.Summary), Advice: Sanitize(f.Advice),
+			Evidence: id, Link: link, Facts: factsOf(f.Evidence),
+		})
+	}
+	if r.Findings == nil {
+		if t := r.Total; t.H12 > 0 {
+			out = append(out, htmlFinding{
+				Severity: "critical",
+				Kind:     "timeouts",
+				Summary:  fmt.Sprintf("%s requests hit Heroku's 30 s router timeout (H12): their real service time is unknown and the max is a floor.", commas(t.H12)),
+				Evidence: "codes",
+				Link:     "codes",
+			})
+		}
+		if r.DroppedLines > 0 {
+			out = append(out, htmlFinding{
+				Severity: "critical",
+				Kind:     "dropped",
+				Summary:  fmt.Sprintf("Heroku dropped %s log lines: every number here undercounts.", commas(r.DroppedLines)),
+				Evidence: "codes",
+				Link:     "codes",
+			})
+		}
+	}
 	for i, g := range r.Groups {
 		if g.Outlier == "" {
 			continue
@@ -239,26 +269,77 @@ func findingsOf(r *aggregate.Report) []htmlFinding {
 			Link:     "row",
 		})
 	}
-	if t := r.Total; t.H12 > 0 {
-		out = append(out, htmlFinding{
-			Severity: "critical",
-			Kind:     "timeouts",
-			Summary:  fmt.Sprintf("%s requests hit Heroku's 30 s router timeout (H12): their real service time is unknown and the max is a floor.", commas(t.H12)),
-			Evidence: "codes",
-			Link:     "codes",
-		})
+	return out
+}
+
+// findingEvidence picks the part of the page a finding rests on: the row
+// of its route or dyno when the page has one, else its section.
+func findingEvidence(r *aggregate.Report, f aggregate.Finding) (id, link string) {
+	str := func(k string) string { s, _ := f.Evidence[k].(string); return s }
+	switch f.Kind {
+	case aggregate.FindingSlowRoute:
+		for i, rt := range r.Routes {
+			if rt.Route == str("route") && str("route") != "" {
+				return routeRowID(i), "route"
+			}
+		}
+		if r.Routes != nil {
+			return "routes", "routes"
+		}
+	case aggregate.FindingStuckDyno:
+		if r.By == string(aggregate.ByDyno) {
+			for i, g := range r.Groups {
+				if g.Key == str("dyno") && g.Key != "" {
+					return groupRowID(i), "dyno"
+				}
+			}
+		}
+		if r.HOL != nil {
+			return "hol", "head-of-line blocking"
+		}
+	case aggregate.FindingTooFewDynos:
+		if r.Timeline != nil {
+			return "timeline", "timeline"
+		}
+	case aggregate.FindingMemory:
+		if r.DynosHealth != nil {
+			return "dynos", "dynos"
+		}
+	case aggregate.FindingH12:
+		if r.Slowest != nil {
+			return "slowest", "slowest requests"
+		}
 	}
-	if r.DroppedLines > 0 {
-		out = append(out, htmlFinding{
-			Severity: "critical",
-			Kind:     "dropped",
-			Summary:  fmt.Sprintf("Heroku dropped %s log lines: every number here undercounts.", commas(r.DroppedLines)),
-			Evidence: "codes",
-			Link:     "codes",
-		})
+	return "codes", "codes"
+}
+
+// factsOf formats a finding's evidence, keys sorted; log-derived strings
+// are sanitised.
+func factsOf(ev map[string]any) []htmlFact {
+	keys := make([]string, 0, len(ev))
+	for k := range ev {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]htmlFact, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, htmlFact{Key: Sanitize(strings.ReplaceAll(k, "_", " ")), Value: factValue(ev[k])})
 	}
 	return out
 }
+
+func factValue(v any) string {
+	if s, ok := v.(string); ok {
+		return Sanitize(s)
+	}
+	b, err := json.Marshal(v) // numbers as JSON writes them, maps as {"L10":2}
+	if err != nil {
+		return Sanitize(fmt.Sprint(v))
+	}
+	return Sanitize(string(b))
+}
+
+func routeRowID(i int) string { return "r" + strconv.Itoa(i) }
 
 func groupRowID(i int) string { return "g" + strconv.Itoa(i) }
 

@@ -321,3 +321,44 @@ func TestTimeTicks(t *testing.T) {
 		})
 	}
 }
+
+// TestFindingsLinkToEvidence checks where each finding of the tail
+// analysis points, and that the page's own findings join them.
+func TestFindingsLinkToEvidence(t *testing.T) {
+	r := htmlReport("web.1", "web.2")
+	r.By = "dyno"
+	r.Routes = []aggregate.RouteStat{{Route: "/a"}, {Route: "/reports/\x1b[2J"}}
+	r.Timeline = &aggregate.Timeline{}
+	r.Findings = []aggregate.Finding{
+		{Kind: aggregate.FindingSlowRoute, Severity: "critical", Summary: "H12 on /reports/\x1b[2J", Evidence: map[string]any{"route": "/reports/\x1b[2J", "p50_ms": 21119, "codes": map[string]int64{"L10": 2}}},
+		{Kind: aggregate.FindingStuckDyno, Severity: "critical", Evidence: map[string]any{"dyno": "web.2"}},
+		{Kind: aggregate.FindingStuckDyno, Severity: "warning", Evidence: map[string]any{"dyno": "web.9"}},
+		{Kind: aggregate.FindingTooFewDynos, Severity: "warning"},
+		{Kind: aggregate.FindingMemory, Severity: "info"},
+	}
+	r.Total.H12 = 3 // the tail analysis speaks for it: no finding of the page's own
+	got := findingsOf(r)
+	want := []struct{ kind, evidence string }{
+		{aggregate.FindingSlowRoute, "r1"},
+		{aggregate.FindingStuckDyno, "g1"},
+		{aggregate.FindingStuckDyno, "codes"}, // no such dyno, no HOL section
+		{aggregate.FindingTooFewDynos, "timeline"},
+		{aggregate.FindingMemory, "codes"}, // no dyno health section
+		{"outlier", "g0"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d findings, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i].Kind != w.kind || got[i].Evidence != w.evidence {
+			t.Errorf("finding %d: %s → #%s, want %s → #%s", i, got[i].Kind, got[i].Evidence, w.kind, w.evidence)
+		}
+	}
+	if s := got[0].Summary; strings.Contains(s, "\x1b") {
+		t.Errorf("summary not sanitised: %q", s)
+	}
+	facts := fmt.Sprint(got[0].Facts)
+	if !strings.Contains(facts, `{codes {"L10":2}}`) || !strings.Contains(facts, "{p50 ms 21119}") || strings.Contains(facts, "\x1b") {
+		t.Errorf("facts %s", facts)
+	}
+}

@@ -33,11 +33,23 @@ const (
 	tlRequests
 )
 
-// timelineOf returns the per-bucket numbers of r, nil when it has none.
-// Until aggregate.Report carries the tail analysis's timeline, a report
-// grouped by minute is one: each group is a minute. The analysis's
-// Report.Timeline plugs in here.
+// timelineOf returns the per-bucket numbers of r, nil when it has none:
+// the tail analysis's Report.Timeline, or else, for a report grouped by
+// minute (the timeline section left out), its groups.
 func timelineOf(r *aggregate.Report) *timelineData {
+	if tl := r.Timeline; tl != nil && len(tl.Buckets) >= 2 {
+		if t0, err := time.Parse(time.RFC3339Nano, tl.Buckets[0].Start); err == nil {
+			d := &timelineData{Start: t0.Unix(), Step: int64(math.Round(tl.BucketSeconds)), Note: tl.Note}
+			if d.Step < 1 {
+				d.Step = 1
+			}
+			d.Rows = make([][6]float64, len(tl.Buckets))
+			for i, b := range tl.Buckets {
+				d.Rows[i] = [6]float64{b.RPS, b.MeanMS, float64(b.P99MS), float64(b.MaxMS), float64(b.Errors), float64(b.Requests)}
+			}
+			return d
+		}
+	}
 	if r.By != string(aggregate.ByMinute) {
 		return nil
 	}

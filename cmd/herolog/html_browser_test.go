@@ -73,10 +73,12 @@ func TestHTMLInBrowser(t *testing.T) {
 		args     []string
 		fragment string // appended to the page's address
 		lines    int    // spectrum lines drawn: 2 scales × (groups + all requests)
-		timeline string // the timeline's data-view after load, "" for no timeline
+		viewBox  string // the timeline plots' viewBox starts so after load
+		zoomed   string // the timeline's data-view, "" when not zoomed
 	}{
-		{name: "by dyno", lines: 2 * (4 + 1)},
-		{name: "by minute, zoomed by the address", args: []string{"--by", "minute"}, fragment: "#zoom=3-7", lines: 2 * (12 + 1), timeline: "3-7"},
+		{name: "by dyno, the tail sections' timeline", lines: 2 * (4 + 1), viewBox: "0 0 15 "},
+		{name: "by minute without the sections, zoomed by the address", args: []string{"--by", "minute", "--section", "routes"},
+			fragment: "#zoom=3-7", lines: 2 * (12 + 1), viewBox: "3 0 4 ", zoomed: "3-7"},
 	}
 	var page string
 	for i, tt := range tests {
@@ -91,25 +93,23 @@ func TestHTMLInBrowser(t *testing.T) {
 			dom, logs := headless(t, browser, "--dump-dom", "file://"+p+tt.fragment)
 			checkRendered(t, dom, logs, tt.lines)
 			view := regexp.MustCompile(`<svg id="timeline-chart"[^>]*data-view="([^"]*)"`).FindStringSubmatch(dom)
-			switch {
-			case tt.timeline == "" && strings.Contains(dom, `id="timeline-chart"`):
-				t.Error("a timeline chart without a timeline")
-			case tt.timeline == "":
-			case view == nil || view[1] != tt.timeline:
-				t.Errorf("timeline view %v, want %s", view, tt.timeline)
-			default:
-				plots := regexp.MustCompile(`<svg class="tl-plot"[^>]*viewBox="([^"]*)"`).FindAllStringSubmatch(dom, -1)
-				if len(plots) != 3 {
-					t.Fatalf("%d timeline plots, want 3", len(plots))
+			if (view == nil) != (tt.zoomed == "") || (view != nil && view[1] != tt.zoomed) {
+				t.Errorf("timeline view %v, want %q", view, tt.zoomed)
+			}
+			plots := regexp.MustCompile(`<svg class="tl-plot"[^>]*viewBox="([^"]*)"`).FindAllStringSubmatch(dom, -1)
+			if len(plots) != 3 {
+				t.Fatalf("%d timeline plots, want 3", len(plots))
+			}
+			for _, m := range plots {
+				if !strings.HasPrefix(m[1], tt.viewBox) {
+					t.Errorf("timeline plot viewBox %q, want it to start %q", m[1], tt.viewBox)
 				}
-				for _, m := range plots {
-					if !strings.HasPrefix(m[1], "3 0 4 ") {
-						t.Errorf("timeline plot viewBox %q, want it zoomed to buckets 3-7", m[1])
-					}
-				}
-				if !strings.Contains(dom, ">14:03</text>") {
-					t.Error("the zoomed time axis has no 14:03 tick")
-				}
+			}
+			if ticks := regexp.MustCompile(`(?s)<g class="axis x tl-xticks">(.*?)</g>`).FindStringSubmatch(dom); ticks == nil || !strings.Contains(ticks[1], ">14:05</text>") {
+				t.Errorf("the time axis has no 14:05 tick: %v", ticks)
+			}
+			if !regexp.MustCompile(`<path class="p99" d="M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){3,}"`).MatchString(dom) {
+				t.Error("the timeline has no p99 line")
 			}
 		})
 	}

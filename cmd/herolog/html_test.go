@@ -106,6 +106,39 @@ func TestHTMLNumbersMatchJSON(t *testing.T) {
 			t.Errorf("card %s: page shows %v, JSON says %d", c.card, m, c.want)
 		}
 	}
+	// The tail sections: the routes table and the timeline's numbers.
+	if len(rep.Routes) == 0 || rep.Timeline == nil || len(rep.Findings) == 0 {
+		t.Fatal("the sample's JSON has no routes, timeline or findings")
+	}
+	for i, rt := range rep.Routes {
+		row := regexp.MustCompile(`<tr id="r` + strconv.Itoa(i) + `"><th scope="row" data-v="([^"]*)">[^<]*</th><td data-v="(\d+)">[^<]*</td><td data-v="(\d+)">[^<]*</td><td data-v="(\d+)">[^<]*</td><td data-v="(\d+)">`).FindStringSubmatch(h)
+		want := []string{html.EscapeString(rt.Route), strconv.FormatInt(rt.Requests, 10), strconv.FormatInt(rt.P50MS, 10), strconv.FormatInt(rt.P99MS, 10), strconv.FormatInt(rt.MaxMS, 10)}
+		if row == nil || strings.Join(row[1:], " ") != strings.Join(want, " ") {
+			t.Errorf("route %d: page %v, JSON %v", i, row, want)
+		}
+	}
+	tm := regexp.MustCompile(`(?s)<script type="application/json" id="timeline-data">(.*?)</script>`).FindStringSubmatch(h)
+	if tm == nil {
+		t.Fatal("no timeline data")
+	}
+	var tl struct{ Rows [][6]float64 }
+	if err := json.Unmarshal([]byte(tm[1]), &tl); err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Rows) != len(rep.Timeline.Buckets) {
+		t.Fatalf("timeline: %d rows, JSON %d buckets", len(tl.Rows), len(rep.Timeline.Buckets))
+	}
+	for i, b := range rep.Timeline.Buckets {
+		got := tl.Rows[i]
+		if got[0] != b.RPS || got[1] != b.MeanMS || got[2] != float64(b.P99MS) || got[3] != float64(b.MaxMS) || got[4] != float64(b.Errors) || got[5] != float64(b.Requests) {
+			t.Errorf("timeline bucket %d: page %v, JSON %+v", i, got, b)
+		}
+	}
+	for _, f := range rep.Findings {
+		if !strings.Contains(h, `data-kind="`+f.Kind+`"`) || !strings.Contains(h, html.EscapeString(f.Summary)) {
+			t.Errorf("finding %s (%q) not in the page", f.Kind, f.Summary)
+		}
+	}
 	// The embedded report is the JSON report plus the spectra.
 	m := regexp.MustCompile(`(?s)<script type="application/json" id="herolog-report">(.*?)</script>`).FindStringSubmatch(h)
 	if m == nil {
