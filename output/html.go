@@ -39,10 +39,10 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	"panelOf": func(c *timelineChart, p timelinePanel, name string) htmlPanel {
 		return htmlPanel{C: c, P: p, Name: name}
 	},
-	"add": func(a, b float64) float64 { return a + b },
-	"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+	"add":     func(a, b float64) float64 { return a + b },
+	"pct":     func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 	"routeID": routeRowID,
-	"sub": func(a, b float64) float64 { return a - b },
+	"sub":     func(a, b float64) float64 { return a - b },
 }).ParseFS(htmlAssets, "htmlassets/report.html.tmpl"))
 
 var (

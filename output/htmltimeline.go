@@ -13,11 +13,15 @@ import (
 // timelineData is the timeline's numbers, one row per bucket in time
 // order with gaps filled; the page's script reads it (as JSON) for the
 // hover read-out and the zoomed axis.
+//
+// When the rows come from Report.Timeline, the page does not repeat them:
+// the script reads the embedded report's timeline instead (FromReport).
 type timelineData struct {
-	Start int64        `json:"start"` // first bucket, Unix seconds
-	Step  int64        `json:"step"`  // bucket width, seconds
-	Rows  [][6]float64 `json:"rows"`  // requests/s, mean, p99, max (ms), errors, requests
-	Note  string       `json:"note,omitempty"`
+	Start      int64        `json:"start"` // first bucket, Unix seconds
+	Step       int64        `json:"step"`  // bucket width, seconds
+	Rows       [][6]float64 `json:"rows"`  // requests/s, mean, p99, max (ms), errors, requests
+	Note       string       `json:"note,omitempty"`
+	FromReport bool         `json:"-"`
 }
 
 // timelineMark is a bucket the chart marks (errors seen).
@@ -39,7 +43,7 @@ const (
 func timelineOf(r *aggregate.Report) *timelineData {
 	if tl := r.Timeline; tl != nil && len(tl.Buckets) >= 2 {
 		if t0, err := time.Parse(time.RFC3339Nano, tl.Buckets[0].Start); err == nil {
-			d := &timelineData{Start: t0.Unix(), Step: int64(math.Round(tl.BucketSeconds)), Note: tl.Note}
+			d := &timelineData{Start: t0.Unix(), Step: int64(math.Round(tl.BucketSeconds)), Note: tl.Note, FromReport: true}
 			if d.Step < 1 {
 				d.Step = 1
 			}
@@ -170,11 +174,11 @@ func newTimelineChart(r *aggregate.Report) *timelineChart {
 	ry := func(v float64) float64 { return c.RPS.H - c.RPS.H*v/top }
 	c.RPS.YTicks = []tick{{Pos: c.RPS.Top + c.RPS.H, Label: "0"}, {Pos: c.RPS.Top, Label: strconv.FormatFloat(top, 'f', -1, 64) + "/s"}}
 	var area strings.Builder
-	area.WriteString("M0 " + fnum(c.RPS.H))
+	area.WriteString("M0 " + ynum(c.RPS.H))
 	for i, rw := range d.Rows {
-		area.WriteString("L" + fnum(float64(i)) + " " + fnum(ry(rw[tlRPS])) + "L" + fnum(float64(i+1)) + " " + fnum(ry(rw[tlRPS])))
+		area.WriteString("L" + fnum(float64(i)+0.5) + " " + ynum(ry(rw[tlRPS])))
 	}
-	area.WriteString("L" + strconv.Itoa(n) + " " + fnum(c.RPS.H) + "Z")
+	area.WriteString("L" + strconv.Itoa(n) + " " + ynum(c.RPS.H) + "Z")
 	c.RPS.Paths = []timelinePath{{Class: "rps", D: area.String()}}
 	// Errors: a bar per bucket that saw any, height by count.
 	etop := math.Max(1, peakErr)
@@ -205,10 +209,14 @@ func linePath(rows [][6]float64, col int, y func(float64) float64) string {
 			b.WriteByte('M')
 		}
 		pen = true
-		b.WriteString(fnum(float64(i)+0.5) + " " + fnum(y(rw[col])))
+		b.WriteString(fnum(float64(i)+0.5) + " " + ynum(y(rw[col])))
 	}
 	return b.String()
 }
+
+// ynum formats a timeline y coordinate: whole units are enough (a panel
+// is at most 200 units high) and keep a day's paths small.
+func ynum(v float64) string { return strconv.FormatFloat(math.Round(v), 'f', -1, 64) }
 
 // tickSteps are the time axis's tick spacings, in seconds.
 var tickSteps = []int64{60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400}

@@ -75,8 +75,22 @@
   // chosen buckets), hover for the bucket's numbers, double-click or reset
   // to see it all.
   var tl = document.getElementById("timeline-chart");
-  var tlData = document.getElementById("timeline-data");
-  if (tl && tlData) timeline(tl, JSON.parse(tlData.textContent));
+  if (tl) timeline(tl, timelineRows(tl));
+
+  // timelineRows reads the timeline's numbers: the embedded report's
+  // timeline, or the page's own rows when it has none (minute groups).
+  function timelineRows(svg) {
+    var own = document.getElementById("timeline-data");
+    if (own) return JSON.parse(own.textContent);
+    var rep = JSON.parse(document.getElementById("herolog-report").textContent);
+    return {
+      start: +svg.getAttribute("data-start"),
+      step: +svg.getAttribute("data-step"),
+      rows: rep.timeline.buckets.map(function (b) {
+        return [b.rps, b.mean_ms, b.p99_ms, b.max_ms, b.errors, b.requests];
+      })
+    };
+  }
 
   function timeline(svg, data) {
     var SVGNS = "http://www.w3.org/2000/svg";
