@@ -174,11 +174,11 @@ func newTimelineChart(r *aggregate.Report) *timelineChart {
 	ry := func(v float64) float64 { return c.RPS.H - c.RPS.H*v/top }
 	c.RPS.YTicks = []tick{{Pos: c.RPS.Top + c.RPS.H, Label: "0"}, {Pos: c.RPS.Top, Label: strconv.FormatFloat(top, 'f', -1, 64) + "/s"}}
 	var area strings.Builder
-	area.WriteString("M0 " + ynum(c.RPS.H))
+	area.WriteString("M0 " + ynum(c.RPS.H) + "L0 " + ynum(ry(d.Rows[0][tlRPS])))
 	for i, rw := range d.Rows {
 		area.WriteString("L" + fnum(float64(i)+0.5) + " " + ynum(ry(rw[tlRPS])))
 	}
-	area.WriteString("L" + strconv.Itoa(n) + " " + ynum(c.RPS.H) + "Z")
+	area.WriteString("L" + strconv.Itoa(n) + " " + ynum(ry(d.Rows[n-1][tlRPS])) + "L" + strconv.Itoa(n) + " " + ynum(c.RPS.H) + "Z")
 	c.RPS.Paths = []timelinePath{{Class: "rps", D: area.String()}}
 	// Errors: a bar per bucket that saw any, height by count.
 	etop := math.Max(1, peakErr)

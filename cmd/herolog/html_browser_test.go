@@ -118,7 +118,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 	url := "file://" + page
 	shot := filepath.Join(dir, "report.png")
-	headless(t, browser, "--screenshot="+shot, "--window-size=1100,1750", url)
+	headless(t, browser, "--screenshot="+shot, "--window-size=1000,2150", url)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatalf("no screenshot: %v", err)
@@ -128,8 +128,8 @@ func TestHTMLInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 1100 || b.Dy() != 1750 {
-		t.Errorf("screenshot is %v, want 1100×1750", b)
+	if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 2150 {
+		t.Errorf("screenshot is %v, want 1000×2150", b)
 	}
 	if n := colours(img); n < 8 {
 		t.Errorf("screenshot has %d colours: blank or unstyled", n)
