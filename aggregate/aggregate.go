@@ -60,8 +60,15 @@ type Options struct {
 	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
 	Spectrum    bool // Report fills Group.Spectrum (for charts)
 
-	Bucket time.Duration // timeline bucket width; DefaultBucket when 0
-	Top    int           // slowest requests listed; DefaultTop when 0
+	// AllGroupings also keeps the groups of every other grouping, so a
+	// saved summary (see WriteSummary) can be reported by any of them. It
+	// costs one more group lookup per request and grouping.
+	AllGroupings bool
+	// Interval, when positive, also keeps a service-time histogram per dyno
+	// per interval of this width, for WriteHlog (hlog.go).
+	Interval time.Duration
+	Bucket   time.Duration // timeline bucket width; DefaultBucket when 0
+	Top      int           // slowest requests listed; DefaultTop when 0
 }
 
 func (o Options) withDefaults() Options {
@@ -210,6 +217,11 @@ type Aggregator struct {
 	lastMinute    int64
 	lastMinuteKey string
 
+	// alts hold the groups of the other groupings, in Bys order, when
+	// Options.AllGroupings is set; only their group fields are used.
+	alts []*Aggregator
+	// iv holds the interval histograms when Options.Interval is set.
+	iv   *intervals
 	tail tailState // the tail-analysis sections (tail.go)
 }
 
@@ -231,6 +243,12 @@ func New(opts Options) *Aggregator {
 		groups:     make(map[string]*group, 16),
 		codes:      make(map[string]int64, 8),
 		lastMinute: -1,
+	}
+	if opts.AllGroupings {
+		a.alts = newAlts(opts)
+	}
+	if opts.Interval > 0 {
+		a.iv = newIntervals(opts.Interval)
 	}
 	a.tail.init(opts)
 	return a
@@ -262,6 +280,12 @@ func (a *Aggregator) Add(r *parse.Record) {
 	case parse.KindRouter:
 		a.total.add(r)
 		a.groupFor(r).add(r)
+		for _, alt := range a.alts {
+			alt.groupFor(r).add(r)
+		}
+		if a.iv != nil {
+			a.iv.add(r)
+		}
 		if r.Code != "" {
 			a.codes[r.Code]++
 		}
@@ -374,6 +398,9 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	if a.opts.By != b.opts.By {
 		return fmt.Errorf("aggregate: cannot merge results grouped by %s into results grouped by %s", b.opts.By, a.opts.By)
 	}
+	if len(a.alts) > 0 && len(b.alts) == 0 {
+		return fmt.Errorf("aggregate: cannot merge results kept for one grouping (%s) into results kept for all groupings", b.opts.By)
+	}
 	for i := range a.lines {
 		a.lines[i] += b.lines[i]
 	}
@@ -390,6 +417,28 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.hasTime = true
 	}
 	a.total.merge(b.total)
+	a.mergeGroups(b)
+	a.mergeAlts(b)
+	if a.iv != nil && b.iv != nil {
+		a.iv.merge(b.iv)
+	}
+	for c, n := range b.codes {
+		a.codes[c] += n
+	}
+	a.dropped += b.dropped
+	a.clamped += b.clamped
+	a.tail.merge(&b.tail)
+	for _, p := range b.problems {
+		if len(a.problems) >= a.opts.MaxProblems {
+			break
+		}
+		a.problems = append(a.problems, p)
+	}
+	return nil
+}
+
+// mergeGroups adds b's groups (and its other group) into a's.
+func (a *Aggregator) mergeGroups(b *Aggregator) {
 	for k, g := range b.groups {
 		if mine, ok := a.groups[k]; ok {
 			mine.merge(g)
@@ -414,19 +463,6 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.other.merge(b.other)
 		a.folded += b.folded
 	}
-	for c, n := range b.codes {
-		a.codes[c] += n
-	}
-	a.dropped += b.dropped
-	a.clamped += b.clamped
-	a.tail.merge(&b.tail)
-	for _, p := range b.problems {
-		if len(a.problems) >= a.opts.MaxProblems {
-			break
-		}
-		a.problems = append(a.problems, p)
-	}
-	return nil
 }
 
 // Lines returns the number of records of each kind counted so far.

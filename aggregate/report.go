@@ -23,6 +23,10 @@ type Report struct {
 
 	// Inputs are the files read, in order (filled in by the caller).
 	Inputs []Input `json:"inputs"`
+	// Warnings are things the reader must know about how the report was
+	// made (herolog merge: a shard skipped as a duplicate, inputs that may
+	// overlap); absent when none.
+	Warnings []string `json:"warnings,omitempty"`
 
 	// Start and End are the earliest and latest timestamps seen, RFC 3339
 	// UTC; empty when no record had a timestamp. SpanSeconds is End − Start.

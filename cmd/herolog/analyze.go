@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/herolog/herolog/aggregate"
@@ -15,6 +13,7 @@ import (
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
 	inputFlags `embed:""`
+	saveFlags  `embed:""`
 
 	Format    string `short:"f" help:"Output format: ${enum}." enum:"${formats}" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
 	Color     string `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
@@ -22,6 +21,8 @@ type analyzeCmd struct {
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
 	HTML      string `name:"html" placeholder:"FILE" help:"Also write a self-contained HTML report (charts, sortable tables) to FILE." type:"path" group:"Output"`
+	Parquet   string `placeholder:"FILE" help:"Also write every request to this Parquet file (as herolog export does), in the same pass." group:"Output"`
+	Force     bool   `help:"With --parquet, replace an existing file." group:"Output"`
 
 	tailFlags `embed:""`
 }
@@ -60,23 +61,67 @@ func (a *analyzeCmd) Run(e *env) error {
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
+	opts.AllGroupings = a.Save != ""
+	if a.Hlog != "" {
+		if a.HlogInterval < time.Second {
+			return &exitError{code: 2, msg: "--hlog-interval must be at least 1s"}
+		}
+		opts.Interval = a.HlogInterval
+	}
+	var tee *headTee
+	if a.Save != "" {
+		tee = &headTee{r: e.stdin}
+		e.stdin = tee
+	}
 	if err := a.tailFlags.options(&opts); err != nil {
 		return err
 	}
 	agg := aggregate.New(opts)
+	var pq *fileSink // --parquet: requests as Parquet, a second sink in the same pass
+	var pqErr error
+	if a.Parquet != "" {
+		if pq, pqErr = openFileSink(a.Parquet, a.Force, newRequests); pqErr != nil {
+			return &exitError{code: 1, msg: pqErr.Error()}
+		}
+	}
 	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
 		agg.File = file
 		agg.Add(r)
+		if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
+			pqErr = pq.add(file, r)
+		}
 	})
+	if pq != nil {
+		if err := finishParquet(e, pq, pqErr, scanErr, res.failed); err != nil {
+			return err
+		}
+	}
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr
+	}
+	if a.Save != "" && scanErr == nil {
+		if err := saveSummary(a.Save, agg, fingerprints(res.inputs, tee)); err != nil {
+			return err
+		}
+	}
+	if a.Hlog != "" && scanErr == nil {
+		if err := saveHlog(a.Hlog, agg); err != nil {
+			return err
+		}
 	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
 	rep.KeepSections(a.Section...)
 	if a.HTML != "" {
-		if err := writeFileAtomic(a.HTML, func(w io.Writer) error { return output.HTML(w, rep, output.Options{}) }); err != nil {
+		err := writeFileAtomic(a.HTML, func(w io.Writer) error {
+			bw := bufferedOutput(w)
+			if err := output.HTML(bw, rep, output.Options{}); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+		if err != nil {
 			return &exitError{code: 1, msg: "writing the HTML report: " + err.Error()}
 		}
 	}
@@ -99,34 +144,4 @@ func (a *analyzeCmd) Run(e *env) error {
 		return &exitError{code: 1, msg: "not every input could be read to its end; the report covers what was read"}
 	}
 	return nil
-}
-
-// writeFileAtomic writes name through a temporary file in the same
-// directory, renamed over name only when write and close succeed, so a
-// failed or interrupted run never leaves a half-written report.
-func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	w := bufferedOutput(f)
-	if err = write(w); err != nil {
-		return err
-	}
-	if err = w.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }

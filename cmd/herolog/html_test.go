@@ -214,7 +214,7 @@ func TestHTMLFlag(t *testing.T) {
 			case tt.pageOnStd:
 				pages = append(pages, stdout)
 			}
-			left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+			left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
 			if len(left) > 0 {
 				t.Errorf("temporary files left behind: %v", left)
 			}
