@@ -386,8 +386,15 @@ func TestLiveSlowOutputDropsFrames(t *testing.T) {
 		t.Fatal("live did not end")
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) < 2 || len(lines) > 3 { // one frame in the renderer, one waiting, then the report
-		t.Errorf("%d lines written, want 2 or 3 (frames dropped)", len(lines))
+	// One frame in the renderer and one waiting when the output was
+	// released, possibly one more from the last tick if the loop was still
+	// taking its snapshot then, then the report: of 50 frames, at most 3
+	// are written.
+	if len(lines) < 2 || len(lines) > 4 {
+		for _, l := range lines {
+			t.Logf("line: %.150s", l)
+		}
+		t.Errorf("%d lines written, want 2 to 4 (frames dropped)", len(lines))
 	}
 	var rep aggregate.Report
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil || rep.Lines.Total != 3983 {
