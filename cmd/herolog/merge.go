@@ -21,6 +21,7 @@ type mergeCmd struct {
 	Strict bool   `help:"Refuse summaries that share an input (same fingerprint) instead of skipping the duplicate shard." group:"Input"`
 	Save   string `placeholder:"FILE" predictor:"file" help:"Also write the merged summary to FILE, to merge again later." group:"Save"`
 
+	htmlFlags    `embed:""`
 	sectionFlags `embed:""`
 	Top          int `help:"How many of the slowest requests to list: at most the --top the summaries were saved with (the default)." group:"Tail analysis"`
 }
@@ -39,7 +40,8 @@ Examples:
   herolog analyze archive/2026-11-21*.gz --save 2026-11-21.hlsum
   herolog merge *.hlsum
   herolog merge *.hlsum --by route --format json
-  herolog merge *.hlsum --by route --section timeline`
+  herolog merge *.hlsum --by route --section timeline
+  herolog merge *.hlsum --html month.html`
 }
 
 // Run reads, checks and merges the summaries and writes the report.
@@ -73,7 +75,7 @@ func (m *mergeCmd) Run(e *env) error {
 			if m.Top > o.Top {
 				return &exitError{code: 2, msg: fmt.Sprintf("--top %d: %s keeps the %d slowest requests only (analyze --top); give at most %d", m.Top, name, o.Top, o.Top)}
 			}
-			opts := aggregate.Options{By: by, MaxGroups: o.MaxGroups, MaxProblems: o.MaxProblems, AllGroupings: true, Bucket: o.Bucket, Top: o.Top}
+			opts := aggregate.Options{By: by, MaxGroups: o.MaxGroups, MaxProblems: o.MaxProblems, AllGroupings: true, Bucket: o.Bucket, Top: o.Top, Spectrum: m.spectrum(m.Format)}
 			if m.Sort != "auto" {
 				opts.Sort = aggregate.Sort(m.Sort)
 			}
@@ -126,6 +128,10 @@ func (m *mergeCmd) Run(e *env) error {
 		if err := saveSummary(m.Save, acc, inputs); err != nil {
 			return err
 		}
+	}
+	rep, err := m.htmlFlags.write(rep, m.Format)
+	if err != nil {
+		return err
 	}
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(m.Format, out, rep, output.Options{Color: e.useColor(m.Color, e.stdout)}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,6 +149,52 @@ func TestMergeEqualsAnalyzeOfWhole(t *testing.T) {
 	if code != 0 || again != first {
 		t.Errorf("merge of a merged summary: exit %d, %s; differs: %v", code, errs, again != first)
 	}
+}
+
+// TestMergeHTML: merge --html writes the page analyze --html writes for
+// the whole log (inputs aside), spectra included, and --format html gives
+// the same page on standard output.
+func TestMergeHTML(t *testing.T) {
+	whole, halves := shardFiles(t, 2)
+	sums := saveShards(t, halves, "")
+	dir := filepath.Dir(whole)
+	page, wholePage := filepath.Join(dir, "merged.html"), filepath.Join(dir, "whole.html")
+	if code, out, errs := runCLI(t, "", append([]string{"merge", "--html", page}, sums...)...); code != 0 || !strings.Contains(out, "Service time by dyno") {
+		t.Fatalf("merge --html: exit %d, %s", code, errs)
+	}
+	code, stdout, errs := runCLI(t, "", append([]string{"merge", "--format", "html"}, sums...)...)
+	if code != 0 {
+		t.Fatalf("merge --format html: exit %d, %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "analyze", whole, "--html", wholePage); code != 0 {
+		t.Fatalf("analyze --html: exit %d, %s", code, errs)
+	}
+	got, _ := os.ReadFile(page)
+	want, _ := os.ReadFile(wholePage)
+	if string(got) != stdout {
+		t.Error("merge --html and --format html differ")
+	}
+	if !strings.Contains(string(got), `id="spectrum-chart"`) {
+		t.Errorf("no spectrum chart: %.200s", got)
+	}
+	if g, w := pageWithoutInputs(string(got), dir), pageWithoutInputs(string(want), dir); g != w {
+		t.Errorf("merge --html differs from analyze --html of the whole:\n%s", firstDiff(g, w))
+	}
+}
+
+var inputsJSON = regexp.MustCompile(`"inputs":\[.*?\],"start"`)
+
+// pageWithoutInputs drops from an HTML page the lines that name inputs in
+// dir (the title, the inputs list) and the embedded report's inputs.
+func pageWithoutInputs(page, dir string) string {
+	var keep []string
+	for _, line := range strings.Split(page, "\n") {
+		if strings.Contains(line, dir) && !strings.Contains(line, `id="herolog-report"`) {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return inputsJSON.ReplaceAllString(strings.Join(keep, "\n"), `"inputs":[],"start"`)
 }
 
 func TestMergeDuplicatesAndErrors(t *testing.T) {
