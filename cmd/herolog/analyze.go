@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"time"
 
 	"github.com/herolog/herolog/aggregate"
@@ -19,6 +20,7 @@ type analyzeCmd struct {
 	By        string `short:"b" help:"Group requests by: ${enum}." enum:"${bys}" default:"dyno" env:"HEROLOG_BY" group:"Analysis"`
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
+	HTML      string `name:"html" placeholder:"FILE" help:"Also write a self-contained HTML report (charts, sortable tables) to FILE." type:"path" group:"Output"`
 	Parquet   string `placeholder:"FILE" help:"Also write every request to this Parquet file (as herolog export does), in the same pass." group:"Output"`
 	Force     bool   `help:"With --parquet, replace an existing file." group:"Output"`
 
@@ -55,7 +57,7 @@ func (a *analyzeCmd) Help() string {
 
 // Run analyses the inputs and writes the report.
 func (a *analyzeCmd) Run(e *env) error {
-	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups}
+	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups, Spectrum: a.HTML != "" || a.Format == "html"}
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
@@ -111,6 +113,21 @@ func (a *analyzeCmd) Run(e *env) error {
 	rep := agg.Report()
 	rep.Inputs = res.inputs
 	rep.KeepSections(a.Section...)
+	if a.HTML != "" {
+		err := writeFileAtomic(a.HTML, func(w io.Writer) error {
+			bw := bufferedOutput(w)
+			if err := output.HTML(bw, rep, output.Options{}); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+		if err != nil {
+			return &exitError{code: 1, msg: "writing the HTML report: " + err.Error()}
+		}
+	}
+	if a.Format != "html" {
+		rep = rep.WithoutSpectra() // the spectra are for the charts
+	}
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(a.Format, out, rep, output.Options{Color: e.useColor(a.Color, e.stdout)}); err != nil {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}
