@@ -165,17 +165,6 @@ func linesBefore(t *testing.T, file, s string) int {
 	return bytes.Count(b[:i], []byte("\n")) + 1
 }
 
-// firstDiff shows the first differing line of two texts.
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) && i < len(bl); i++ {
-		if al[i] != bl[i] {
-			return fmt.Sprintf("line %d: %q vs %q", i+1, al[i], bl[i])
-		}
-	}
-	return fmt.Sprintf("lengths %d vs %d", len(al), len(bl))
-}
-
 // TestScanParallelInterrupted: a scan whose context has ended stops early,
 // reports errInterrupted with what it read, and does not hang waiting for
 // chunks nobody will parse.
