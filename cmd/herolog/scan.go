@@ -66,8 +66,9 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 // scanParallel reads every input like scan, but cuts each one into large
 // chunks at line boundaries (parse.Chunker) that GOMAXPROCS goroutines parse
 // at once, each record going to the sink of its chunk: newSink is called
-// once per chunk, from the worker goroutines. merge is called on the calling
-// goroutine with every chunk's sink, one at a time, in input order, so
+// once per chunk, from the worker goroutines. merge is called with every
+// chunk's sink, one at a time (under a lock, from whichever worker finished
+// the chunk that completes the sequence), in input order, so
 // merging them into one accumulator gives what a sequential scan would, and
 // analyses that depend on order see the chunks in order. Nothing is sent
 // per line; a chunk's buffer is reused once its records are parsed.
@@ -214,34 +215,27 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	}
 	workers := len(pool.readers)
 	c := parse.NewChunker(src, scanChunkSize)
-	results := make(chan chunkResult, workers)
+	// The workers merge too: whoever finishes the next chunk in input order
+	// merges it and every finished chunk after it, under mu. No chunk waits
+	// for a separate merging goroutine to be scheduled, which on a busy
+	// machine can take milliseconds per wake-up.
+	var (
+		mu         sync.Mutex
+		room       = sync.NewCond(&mu)
+		pending    = make(map[int]chunkResult)
+		next       int // the next chunk to merge
+		inflight   int // chunks claimed and not yet merged
+		res        inputResult
+		strictStop bool
+		stop       atomic.Bool
+		wg         sync.WaitGroup
+	)
 	// At most this many chunks are claimed ahead of the merge, so a worker
-	// that falls behind (a busy machine) cannot make the others pile up
-	// unmerged sinks.
-	window := make(chan struct{}, 4*workers)
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(ch *parse.Chunk, rd *parse.Reader) {
-			defer wg.Done()
-			for {
-				window <- struct{}{}
-				if stop.Load() || !c.Next(ch) {
-					<-window
-					return
-				}
-				results <- e.parseChunk(f, name, ch, rd, newSink(), &stop)
-			}
-		}(&pool.chunks[w], pool.readers[w])
-	}
-	go func() { wg.Wait(); close(results) }()
-
-	var res inputResult
-	pending := make(map[int]chunkResult)
-	next := 0
-	strictStop := false
-	for r := range results {
+	// that falls behind cannot make the others pile up unmerged sinks.
+	limit := 4 * workers
+	deliver := func(r chunkResult) {
+		mu.Lock()
+		defer mu.Unlock()
 		pending[r.seq] = r
 		for {
 			r, ok := pending[next]
@@ -250,7 +244,8 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 			}
 			delete(pending, next)
 			next++
-			<-window
+			inflight--
+			room.Broadcast()
 			if strictStop {
 				continue // after --strict's record nothing counts, as in a sequential scan
 			}
@@ -267,6 +262,29 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 			}
 		}
 	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(ch *parse.Chunk, rd *parse.Reader) {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				for inflight >= limit {
+					room.Wait()
+				}
+				inflight++
+				mu.Unlock()
+				if stop.Load() || !c.Next(ch) {
+					mu.Lock()
+					inflight--
+					room.Broadcast()
+					mu.Unlock()
+					return
+				}
+				deliver(e.parseChunk(f, name, ch, rd, newSink(), &stop))
+			}
+		}(&pool.chunks[w], pool.readers[w])
+	}
+	wg.Wait()
 	res.readErr, res.lines = c.Err(), c.Lines()
 	return res
 }
