@@ -517,21 +517,21 @@ func (w *RequestWriter) Add(file string, r *parse.Record) error {
 	if r.Kind != parse.KindRouter {
 		return nil
 	}
-	c := t.cur.cols
+	c, d := t.cur.cols, t.dicts
 	if r.HasTime {
 		c[rqTime].int64(r.Time)
 	} else {
 		c[rqTime].null()
 	}
-	c[rqFile].string(file)
+	d[rqFile].string(file)
 	c[rqLine].int64(r.Line)
-	c[rqDyno].string(r.Dyno)
-	c[rqMethod].string(r.Method)
-	c[rqHost].bytes(r.Host)
+	d[rqDyno].string(r.Dyno)
+	d[rqMethod].string(r.Method)
+	d[rqHost].bytes(r.Host)
 	c[rqPath].bytes(r.Path)
 	// The same key as analyze --by route: "/" for a request without a path.
 	w.routeBuf = aggregate.Route(w.routeBuf[:0], r.Path)
-	c[rqRoute].bytes(w.routeBuf)
+	d[rqRoute].bytes(w.routeBuf)
 	switch {
 	case r.Status < 0:
 		c[rqStatus].null()
@@ -549,11 +549,11 @@ func (w *RequestWriter) Add(file string, r *parse.Record) error {
 	} else {
 		c[rqBytes].int64(r.Bytes)
 	}
-	c[rqProtocol].string(r.Protocol)
-	c[rqCode].string(r.Code)
-	c[rqDesc].bytes(r.Desc)
-	c[rqSock].string(r.Sock.String())
-	c[rqAt].string(r.At.String())
+	d[rqProtocol].string(r.Protocol)
+	d[rqCode].string(r.Code)
+	d[rqDesc].bytes(r.Desc)
+	d[rqSock].string(r.Sock.String())
+	d[rqAt].string(r.At.String())
 	c[rqRequestID].bytes(r.RequestID)
 	c[rqFwd].bytes(r.Fwd)
 	return t.added()

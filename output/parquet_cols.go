@@ -30,9 +30,10 @@ import (
 type colTable struct {
 	fw        *file.Writer
 	batchRows int
-	groupCap  int // batches per row group
-	inGroup   int
-	newGroup  bool
+	groupCap  int        // batches per row group
+	inGroup   int        // batches sent in the current row group
+	dicts     []*dictIdx // per column of the row group filling; nil for other columns
+	freeDicts chan []*dictIdx
 	cur       *colBatch
 	free      chan *colBatch
 	work      chan *colBatch
@@ -46,8 +47,9 @@ type colTable struct {
 // colBatch is a batch of rows, column by column.
 type colBatch struct {
 	n        int
-	newGroup bool
 	cols     []colBuf
+	endGroup bool       // the row group ends with this batch
+	dicts    []*dictIdx // when endGroup: the row group's dictionary columns
 }
 
 // colBuf holds one column of a batch: definition levels (nullable columns
@@ -55,6 +57,7 @@ type colBatch struct {
 // ending at ends.
 type colBuf struct {
 	nullable bool
+	dict     bool // a dictionary column: its rows are in a dictIdx
 	def      []int16
 	i64      []int64
 	i32      []int32
@@ -85,19 +88,6 @@ func (c *colBuf) int32(v int32) {
 func (c *colBuf) bytes(v []byte) {
 	if c.nullable {
 		if len(v) == 0 {
-			c.def = append(c.def, 0)
-			return
-		}
-		c.def = append(c.def, 1)
-	}
-	c.data = append(c.data, v...)
-	c.ends = append(c.ends, int32(len(c.data)))
-}
-
-// string is bytes for a string.
-func (c *colBuf) string(v string) {
-	if c.nullable {
-		if v == "" {
 			c.def = append(c.def, 0)
 			return
 		}
@@ -240,16 +230,18 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		return nil, err
 	}
 	t := &colTable{
-		fw: fw, batchRows: o.BatchRows, groupCap: groupCap, newGroup: true,
-		free: make(chan *colBatch, 2),
-		work: make(chan *colBatch, 1),
-		done: make(chan struct{}),
+		fw: fw, batchRows: o.BatchRows, groupCap: groupCap,
+		free:      make(chan *colBatch, 2),
+		freeDicts: make(chan []*dictIdx, 1),
+		work:      make(chan *colBatch, 1),
+		done:      make(chan struct{}),
 	}
 	// Three batches: one filling, one queued, one encoding.
 	for i := 0; i < 3; i++ {
 		b := &colBatch{cols: make([]colBuf, schema.NumFields())}
 		for j, f := range schema.Fields() {
 			b.cols[j].nullable = f.Nullable
+			b.cols[j].dict = arrow.TypeEqual(f.Type, dictString)
 		}
 		if i == 0 {
 			t.cur = b
@@ -257,12 +249,26 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 			t.free <- b
 		}
 	}
+	// Two sets of dictionary columns: one filling, one being encoded.
+	for i := 0; i < 2; i++ {
+		ds := make([]*dictIdx, schema.NumFields())
+		for j, f := range schema.Fields() {
+			if arrow.TypeEqual(f.Type, dictString) {
+				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{}, lastIdx: -1}
+			}
+		}
+		if i == 0 {
+			t.dicts = ds
+		} else {
+			t.freeDicts <- ds
+		}
+	}
 	go t.encode()
 	return t, nil
 }
 
 // encode writes batches until the work channel closes, one goroutine per
-// column.
+// column; the dictionary columns when their row group ends.
 func (t *colTable) encode() {
 	defer close(t.done)
 	var (
@@ -275,7 +281,7 @@ func (t *colTable) encode() {
 	for b := range t.work {
 		if !failed {
 			var err error
-			if rgw == nil || b.newGroup {
+			if rgw == nil {
 				rgw, err = t.fw.AppendBufferedRowGroupChecked()
 				cws = cws[:0]
 				for i := 0; err == nil && i < len(b.cols); i++ {
@@ -287,15 +293,28 @@ func (t *colTable) encode() {
 			if err == nil {
 				errs = append(errs[:0], make([]error, len(b.cols))...)
 				for i := range b.cols {
-					b.cols[i].cw = cws[i]
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						errs[i] = b.cols[i].write()
-					}()
+					c := &b.cols[i]
+					c.cw = cws[i]
+					switch {
+					case c.dict && b.endGroup:
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							errs[i] = b.dicts[i].write(c.cw, c.def, c.vals)
+						}()
+					case !c.dict && b.n > 0:
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							errs[i] = c.write()
+						}()
+					}
 				}
 				wg.Wait()
 				err = errors.Join(errs...)
+			}
+			if b.endGroup {
+				rgw = nil // the next batch starts a row group, closing this one
 			}
 			if err != nil {
 				failed = true
@@ -303,11 +322,19 @@ func (t *colTable) encode() {
 				t.writeErr.Store(&err)
 			}
 		}
+		if b.endGroup {
+			for _, d := range b.dicts {
+				if d != nil {
+					d.reset()
+				}
+			}
+			t.freeDicts <- b.dicts
+		}
 		for i := range b.cols {
 			b.cols[i].reset()
 			b.cols[i].cw = nil
 		}
-		b.n = 0
+		b.n, b.endGroup, b.dicts = 0, false, nil
 		t.free <- b
 	}
 }
@@ -330,17 +357,25 @@ func (t *colTable) flush() error {
 	if t.cur.n == 0 {
 		return nil
 	}
-	b := t.cur
-	b.newGroup = t.newGroup
-	t.work <- b
-	t.cur = <-t.free
-	t.newGroup = false
-	t.inGroup++
-	if t.inGroup == t.groupCap {
-		t.inGroup = 0
-		t.newGroup = true
-	}
+	t.send(false)
 	return nil
+}
+
+// send hands the current batch to the encoder, ending the row group when
+// it is full or end is set.
+func (t *colTable) send(end bool) {
+	b := t.cur
+	t.inGroup++
+	end = end || t.inGroup == t.groupCap
+	if end {
+		t.inGroup = 0
+		b.endGroup, b.dicts = true, t.dicts
+	}
+	t.work <- b // b belongs to the encoder now
+	if end {
+		t.dicts = <-t.freeDicts
+	}
+	t.cur = <-t.free
 }
 
 func (t *colTable) close() error {
@@ -348,8 +383,8 @@ func (t *colTable) close() error {
 		return t.err
 	}
 	t.closed = true
-	if t.err == nil {
-		t.flush()
+	if e := t.writeErr.Load(); t.err == nil && e == nil && (t.cur.n > 0 || t.inGroup > 0) {
+		t.send(true)
 	}
 	close(t.work)
 	<-t.done
