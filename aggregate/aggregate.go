@@ -89,6 +89,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxProblems <= 0 {
 		o.MaxProblems = DefaultMaxProblems
 	}
+	if o.Bucket <= 0 {
+		o.Bucket = DefaultBucket
+	}
+	if o.Top <= 0 {
+		o.Top = DefaultTop
+	}
 	return o
 }
 
