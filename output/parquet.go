@@ -22,20 +22,20 @@ import (
 
 // Defaults of ParquetOptions.
 const (
-	// DefaultBatchRows is how many rows are buffered in Arrow builders
-	// before they are handed to the Parquet writer. Up to three batches are
-	// in memory at once (filling, queued, encoding).
+	// DefaultBatchRows is how many rows are buffered before they are
+	// handed to the Parquet writer. Up to three batches are in memory at
+	// once (filling, queued, encoding).
 	DefaultBatchRows = 8 << 10
 	// DefaultRowGroupRows is the number of rows per Parquet row group.
 	//
-	// It is 2^18, not the 2^20 of most writers, because the Parquet writer
-	// (arrow-go v18.8) keeps a whole row group in memory until it ends: the
-	// compressed pages of every column (a column chunk must be contiguous
-	// in the file), and, for the dictionary columns, every index as an
-	// int32 (pages of a dictionary column written from Arrow dictionary
-	// arrays are never cut before the row group ends). At 2^20 rows that
-	// is about 100 MB live and over 250 MB of peak RSS; at 2^18 the whole
-	// export stays under 150 MiB however large the input.
+	// It is 2^18, not the 2^20 of most writers, because a whole row group
+	// stays in memory until it ends: the Parquet writer (arrow-go v18.8)
+	// keeps the compressed pages of every column (a column chunk must be
+	// contiguous in the file), and the requests writer an int32 index per
+	// row for each dictionary column (the row group's dictionary is handed
+	// to the writer once, when it is complete), for two row groups at a
+	// time. At 2^18 the whole export stays under 150 MiB however large the
+	// input.
 	DefaultRowGroupRows = 1 << 18
 )
 
