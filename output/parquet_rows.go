@@ -1,6 +1,7 @@
 package output
 
 import (
+	"iter"
 	"math"
 	"strings"
 	"sync/atomic"
@@ -117,23 +118,25 @@ func NewRequestRows() *RequestRows {
 // Len returns the number of rows in the buffer.
 func (b *RequestRows) Len() int { return b.n }
 
-// Time returns row i's time (microseconds since the epoch, UTC), and
-// whether it has one.
-func (b *RequestRows) Time(i int) (int64, bool) {
-	c := &b.cols[rqTime]
-	if c.def[i] == 0 {
-		return 0, false
+// Times yields each row's time (microseconds since the epoch, UTC) and
+// whether it has one, in row order.
+func (b *RequestRows) Times() iter.Seq2[int64, bool] {
+	return func(yield func(int64, bool) bool) {
+		c := &b.cols[rqTime]
+		k := 0
+		for _, d := range c.def {
+			if d == 0 {
+				if !yield(0, false) {
+					return
+				}
+				continue
+			}
+			if !yield(c.i64[k], true) {
+				return
+			}
+			k++
+		}
 	}
-	// The values before row i are the rows with a time; counting them
-	// is avoided for the common case of every row having one.
-	if len(c.i64) == b.n {
-		return c.i64[i], true
-	}
-	k := 0
-	for _, d := range c.def[:i] {
-		k += int(d)
-	}
-	return c.i64[k], true
 }
 
 // Reset empties the buffer, keeping its memory.

@@ -76,7 +76,31 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 // Octet-counted input (an HTTPS drain body, whose frames need not end at a
 // newline) is read sequentially into a single sink.
 func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
+	return e.scanParallelOpts(f, scanOpts{}, newSink, merge)
+}
+
+// scanOpts tune a parallel scan for sinks that are large or slow to merge.
+type scanOpts struct {
+	// chunkSize is the size of the chunks (scanChunkSize, else
+	// parse.DefaultChunkSize, when 0; parse.NewChunker raises it to 2 MiB).
+	chunkSize int
+	// ahead caps the chunks claimed and not yet merged, so the sinks in
+	// memory at once (4 per worker when 0). A sink whose merge is slow
+	// (writing Parquet) would otherwise have every worker parse that many
+	// chunks ahead of it.
+	ahead int
+}
+
+// scanParallelOpts is scanParallel with options.
+func (e *env) scanParallelOpts(f inputFlags, o scanOpts, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
+	pool.chunkSize, pool.ahead = scanChunkSize, 4*len(pool.readers)
+	if o.chunkSize > 0 && scanChunkSize == 0 {
+		pool.chunkSize = o.chunkSize
+	}
+	if o.ahead > 0 {
+		pool.ahead = max(o.ahead, len(pool.readers))
+	}
 	return e.scanInputs(f, func(name string, src io.Reader) inputResult {
 		return e.readParallel(f, name, src, pool, newSink, merge)
 	})
@@ -179,15 +203,17 @@ func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse
 // input to the next: a chunk buffer and a Reader (with its Parser and
 // interned strings) per worker.
 type workerPool struct {
-	chunks  []parse.Chunk
-	readers []*parse.Reader
+	chunks    []parse.Chunk
+	readers   []*parse.Reader
+	chunkSize int // see scanOpts
+	ahead     int
 }
 
 func newWorkerPool(f inputFlags, n int) *workerPool {
 	if n < 1 {
 		n = 1
 	}
-	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n)}
+	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n), ahead: 4 * n}
 	for i := range w.readers {
 		w.readers[i] = parse.NewReader(nil, newParser(f))
 	}
@@ -214,7 +240,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 		return res
 	}
 	workers := len(pool.readers)
-	c := parse.NewChunker(src, scanChunkSize)
+	c := parse.NewChunker(src, pool.chunkSize)
 	// The workers merge too: whoever finishes the next chunk in input order
 	// merges it and every finished chunk after it, under mu. No chunk waits
 	// for a separate merging goroutine to be scheduled, which on a busy
@@ -232,7 +258,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	)
 	// At most this many chunks are claimed ahead of the merge, so a worker
 	// that falls behind cannot make the others pile up unmerged sinks.
-	limit := 4 * workers
+	limit := pool.ahead
 	deliver := func(r chunkResult) {
 		mu.Lock()
 		defer mu.Unlock()
