@@ -124,14 +124,19 @@ func (a *analyzeCmd) Run(e *env) error {
 	var res scanResult
 	var scanErr, mergeErr error
 	if pq != nil {
-		// Parquet rows are written in input order, on one goroutine.
-		res, scanErr = e.scan(a.inputFlags, func(file string, r *parse.Record) {
-			agg.File = file
-			agg.Add(r)
-			if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
-				pqErr = pq.add(file, r)
-			}
-		})
+		// As below, and each chunk's requests are kept as Parquet rows,
+		// written in input order as the chunks are merged (see export).
+		res, scanErr = e.scanParallelOpts(a.inputFlags, exportScan(),
+			func() recordSink { return &pqAggSink{aggSink{aggregate.New(opts)}, output.NewRequestRows()} },
+			func(s recordSink) {
+				c := s.(*pqAggSink)
+				if err := agg.Merge(c.Aggregator); err != nil && mergeErr == nil {
+					mergeErr = err
+				}
+				if pqErr == nil && c.rows.Len() > 0 {
+					pqErr = pq.addRows(c.rows)
+				}
+			})
 	} else {
 		// One aggregator per chunk, merged into agg in input order.
 		res, scanErr = e.scanParallel(a.inputFlags,
@@ -196,4 +201,16 @@ type aggSink struct{ *aggregate.Aggregator }
 func (s *aggSink) Add(file string, r *parse.Record) {
 	s.File = file
 	s.Aggregator.Add(r)
+}
+
+// pqAggSink aggregates one chunk and keeps its requests for --parquet.
+type pqAggSink struct {
+	aggSink
+	rows *output.RequestRows
+}
+
+// Add counts r and keeps it if it is a request.
+func (s *pqAggSink) Add(file string, r *parse.Record) {
+	s.aggSink.Add(file, r)
+	s.rows.Add(file, r)
 }
