@@ -279,7 +279,11 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		ds := make([]*dictIdx, schema.NumFields())
 		for j, f := range schema.Fields() {
 			if arrow.TypeEqual(f.Type, dictString) {
-				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{}, lastIdx: -1}
+				// An index per row of the row group: allocated once at
+				// full size rather than grown by append (which allocates
+				// some 5 times the final size on the way).
+				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{},
+					idx: make([]int32, 0, groupCap*o.BatchRows)}
 			}
 		}
 		if i == 0 {
@@ -362,16 +366,6 @@ func (t *colTable) encode() {
 		b.n, b.endGroup, b.dicts = 0, false, nil
 		t.free <- b
 	}
-}
-
-// added counts one row and hands a full batch to the encoder.
-func (t *colTable) added() error {
-	t.cur.n++
-	t.rows++
-	if t.cur.n >= t.batchRows {
-		return t.flush()
-	}
-	return nil
 }
 
 func (t *colTable) flush() error {

@@ -21,58 +21,12 @@ type dictIdx struct {
 	vals     []string         // valid UTF-8
 	size     int              // bytes of vals
 	idx      []int32
-	lastKey  string // the raw key of the last value added
-	lastIdx  int32
 }
 
 func (d *dictIdx) reset() {
 	clear(d.m)
 	d.vals, d.idx = d.vals[:0], d.idx[:0]
 	d.size = 0
-	d.lastKey, d.lastIdx = "", -1
-}
-
-// bytes appends v (null when empty in a nullable column). It allocates
-// only for a value not seen before in the row group.
-func (d *dictIdx) bytes(v []byte) {
-	if len(v) == 0 && d.nullable {
-		d.idx = append(d.idx, -1)
-		return
-	}
-	if d.lastIdx >= 0 && string(v) == d.lastKey {
-		d.idx = append(d.idx, d.lastIdx)
-		return
-	}
-	i, ok := d.m[string(v)]
-	if !ok {
-		i = d.insert(string(v))
-	}
-	d.lastKey, d.lastIdx = d.vals[i], i
-	if d.lastKey != string(v) {
-		d.lastIdx = -1 // the stored value was repaired; no fast path
-	}
-	d.idx = append(d.idx, i)
-}
-
-// string is bytes for a string.
-func (d *dictIdx) string(v string) {
-	if v == "" && d.nullable {
-		d.idx = append(d.idx, -1)
-		return
-	}
-	if d.lastIdx >= 0 && v == d.lastKey {
-		d.idx = append(d.idx, d.lastIdx)
-		return
-	}
-	i, ok := d.m[v]
-	if !ok {
-		i = d.insert(v)
-	}
-	d.lastKey, d.lastIdx = d.vals[i], i
-	if d.lastKey != v {
-		d.lastIdx = -1
-	}
-	d.idx = append(d.idx, i)
 }
 
 func (d *dictIdx) insert(raw string) int32 {
