@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -47,13 +48,49 @@ type localDict struct {
 	remap    []int32
 	lastKey  string
 	lastIdx  int32
+	// recent holds the last values looked up in m, so that rows
+	// alternating between a few values (dynos behind one app, a handful of
+	// routes) mostly compare a few strings instead of hashing one.
+	recent [recentVals]struct {
+		key string
+		idx int32
+	}
+	next int // the slot of recent to replace
 }
+
+// recentVals is the size of localDict.recent.
+const recentVals = 8
 
 func (d *localDict) reset() {
 	clear(d.m)
 	clear(d.keys)
 	d.keys, d.idx, d.remap = d.keys[:0], d.idx[:0], d.remap[:0]
 	d.lastKey, d.lastIdx = "", -1
+	d.recent = [recentVals]struct {
+		key string
+		idx int32
+	}{}
+	for i := range d.recent {
+		d.recent[i].idx = -1
+	}
+}
+
+// lookup returns v's index, adding a copy of v if new (v may be a view of
+// bytes that change).
+func (d *localDict) lookup(v string) int32 {
+	for k := range d.recent {
+		if e := &d.recent[k]; e.idx >= 0 && e.key == v {
+			return e.idx
+		}
+	}
+	i, ok := d.m[v]
+	if !ok {
+		i = d.insert(strings.Clone(v))
+	}
+	e := &d.recent[d.next]
+	e.key, e.idx = d.keys[i], i
+	d.next = (d.next + 1) % recentVals
+	return i
 }
 
 func (d *localDict) string(v string) {
@@ -65,10 +102,7 @@ func (d *localDict) string(v string) {
 		d.idx = append(d.idx, d.lastIdx)
 		return
 	}
-	i, ok := d.m[v]
-	if !ok {
-		i = d.insert(strings.Clone(v))
-	}
+	i := d.lookup(v)
 	d.lastKey, d.lastIdx = d.keys[i], i
 	d.idx = append(d.idx, i)
 }
@@ -82,10 +116,7 @@ func (d *localDict) bytes(v []byte) {
 		d.idx = append(d.idx, d.lastIdx)
 		return
 	}
-	i, ok := d.m[string(v)]
-	if !ok {
-		i = d.insert(string(v))
-	}
+	i := d.lookup(unsafe.String(unsafe.SliceData(v), len(v))) // not kept: lookup copies
 	d.lastKey, d.lastIdx = d.keys[i], i
 	d.idx = append(d.idx, i)
 }
@@ -109,7 +140,8 @@ func NewRequestRows() *RequestRows {
 	}
 	for i, f := range fields {
 		if arrow.TypeEqual(f.Type, dictString) {
-			b.dicts[i] = &localDict{nullable: f.Nullable, m: map[string]int32{}, lastIdx: -1}
+			b.dicts[i] = &localDict{nullable: f.Nullable, m: map[string]int32{}}
+			b.dicts[i].reset()
 		}
 	}
 	return b
