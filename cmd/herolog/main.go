@@ -54,6 +54,7 @@ type env struct {
 	isTerminal func(w any) bool
 	getenv     func(string) string
 	live       liveHooks // clock, ticker, keyboard and screen size of live; zero means the real ones
+	progress   *progress // the progress bar of the running command, nil when none
 }
 
 // exitError carries an exit status with its message. An empty message

@@ -12,7 +12,8 @@ import (
 
 // planCmd is `herolog plan`.
 type planCmd struct {
-	inputFlags `embed:""`
+	inputFlags    `embed:""`
+	progressFlags `embed:""`
 
 	Dynos      string  `help:"Dyno counts to simulate: a range (2..12), a list (2,4,8) or both; default from the Little's-law minimum to twice the current count." placeholder:"N..M" group:"Plan"`
 	Workers    int     `help:"Requests one dyno serves at once: processes × threads (WEB_CONCURRENCY × RAILS_MAX_THREADS); 0 infers it from the log." default:"0" group:"Plan"`
@@ -104,7 +105,9 @@ func (p *planCmd) Run(e *env) error {
 		return &exitError{code: 2, msg: err.Error()}
 	}
 	col := plan.NewCollector()
+	stopProgress := e.startProgress(p.progressFlags)
 	res, scanErr := e.scan(p.inputFlags, func(_ string, r *parse.Record) { col.Add(r) })
+	stopProgress()
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr
