@@ -19,7 +19,8 @@ import (
 
 // exportCmd is `herolog export`.
 type exportCmd struct {
-	inputFlags `embed:""`
+	inputFlags    `embed:""`
+	progressFlags `embed:""`
 
 	Output    string `short:"o" required:"" placeholder:"PATH" help:"Requests table: a .parquet file, or a directory with --partition." group:"Output"`
 	Events    string `placeholder:"PATH" help:"Also write the events table (dyno state changes, R-codes, memory, runtime metrics, logplex L-codes) to this file or, with --partition, directory." group:"Output"`
@@ -116,6 +117,8 @@ func (x *exportCmd) Run(e *env) error {
 		}
 		sinks = append(sinks, ev)
 	}
+	stopProgress := e.startProgress(x.progressFlags)
+	defer stopProgress()
 	// Workers parse chunks of the input in parallel, each into its own
 	// exportChunk; the chunks are written in input order (see scanParallel).
 	var werr error
