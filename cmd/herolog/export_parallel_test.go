@@ -126,3 +126,42 @@ func TestExportParallelMatchesSequential(t *testing.T) {
 		t.Fatalf("the lake has %d part files; the test wants several partitions", parts)
 	}
 }
+
+// TestFramedInputInPieces: octet-counted input, read sequentially, goes to
+// a new sink every framedRecords records; analyze's report and export's
+// file come out as with one sink.
+func TestFramedInputInPieces(t *testing.T) {
+	dir := t.TempDir()
+	_, _, _, framed, _ := scanFixtures(t, dir)
+	wantRep, wantErr, _ := runScan(t, []string{framed}, false, true)
+	run1 := func(out string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"export", framed, "-o", out, "--events", out + ".events"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	}
+	run1(filepath.Join(dir, "one.parquet"))
+
+	old := framedRecords
+	framedRecords = 1000
+	defer func() { framedRecords = old }()
+	rep, errMsg, _ := runScan(t, []string{framed}, false, true)
+	if rep != wantRep || errMsg != wantErr {
+		t.Errorf("report in pieces differs:\n%s", firstDiff(rep, wantRep))
+	}
+	run1(filepath.Join(dir, "pieces.parquet"))
+	for _, ext := range []string{"", ".events"} {
+		a, err := os.ReadFile(filepath.Join(dir, "one.parquet"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "pieces.parquet"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("export%s of framed input in pieces differs from one piece", ext)
+		}
+	}
+}

@@ -74,7 +74,8 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 // per line; a chunk's buffer is reused once its records are parsed.
 //
 // Octet-counted input (an HTTPS drain body, whose frames need not end at a
-// newline) is read sequentially into a single sink.
+// newline) is read sequentially, into a new sink every framedRecords
+// records.
 func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	return e.scanParallelOpts(f, scanOpts{}, newSink, merge)
 }
@@ -226,6 +227,29 @@ func newWorkerPool(f inputFlags, n int) *workerPool {
 	return w
 }
 
+// framedRecords is how many records of a sequentially read (octet-counted)
+// input go to one sink; tests make it small.
+var framedRecords = 1 << 15
+
+// rollingSink hands a sequential read on to a new sink every framedRecords
+// records, merging the previous one, so sinks that keep records (export's
+// rows) stay as small as a chunk's whatever the input's size.
+type rollingSink struct {
+	newSink func() recordSink
+	merge   func(recordSink)
+	cur     recordSink
+	n       int
+}
+
+func (r *rollingSink) Add(file string, rec *parse.Record) {
+	if r.n == framedRecords {
+		r.merge(r.cur)
+		r.cur, r.n = r.newSink(), 0
+	}
+	r.cur.Add(file, rec)
+	r.n++
+}
+
 // chunkResult is what a worker made of one chunk.
 type chunkResult struct {
 	seq     int
@@ -240,9 +264,9 @@ type chunkResult struct {
 func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *workerPool, newSink func() recordSink, merge func(recordSink)) inputResult {
 	head, src := peek(src, 16)
 	if parse.LooksFramed(head) {
-		s := newSink()
-		res := e.readSequential(f, name, src, pool.readers[0], s)
-		merge(s)
+		rs := &rollingSink{newSink: newSink, merge: merge, cur: newSink()}
+		res := e.readSequential(f, name, src, pool.readers[0], rs)
+		merge(rs.cur)
 		return res
 	}
 	workers := len(pool.readers)
