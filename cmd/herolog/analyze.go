@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/herolog/herolog/aggregate"
@@ -127,9 +128,25 @@ func (a *analyzeCmd) Run(e *env) error {
 	stopProgress := e.startProgress(a.progressFlags)
 	if pq != nil {
 		// As below, and each chunk's requests are kept as Parquet rows,
-		// written in input order as the chunks are merged (see export).
+		// written in input order as the chunks are merged (see export);
+		// the row buffers are reused.
+		var (
+			mu   sync.Mutex
+			free []*output.RequestRows
+		)
 		res, scanErr = e.scanParallelOpts(a.inputFlags, exportScan(),
-			func() recordSink { return &pqAggSink{aggSink{aggregate.New(opts)}, output.NewRequestRows()} },
+			func() recordSink {
+				var rows *output.RequestRows
+				mu.Lock()
+				if n := len(free); n > 0 {
+					rows, free = free[n-1], free[:n-1]
+				}
+				mu.Unlock()
+				if rows == nil {
+					rows = output.NewRequestRows()
+				}
+				return &pqAggSink{aggSink{aggregate.New(opts)}, rows}
+			},
 			func(s recordSink) {
 				c := s.(*pqAggSink)
 				if err := agg.Merge(c.Aggregator); err != nil && mergeErr == nil {
@@ -138,6 +155,10 @@ func (a *analyzeCmd) Run(e *env) error {
 				if pqErr == nil && c.rows.Len() > 0 {
 					pqErr = pq.addRows(c.rows)
 				}
+				c.rows.Reset()
+				mu.Lock()
+				free = append(free, c.rows)
+				mu.Unlock()
 			})
 	} else {
 		// One aggregator per chunk, merged into agg in input order.
