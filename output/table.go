@@ -93,7 +93,7 @@ func writeText(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 			if md {
 				ew.printf("- `%s:%d` %s: %s — `%s`\n", Sanitize(p.File), p.Line, p.Kind, p.Reason, strings.ReplaceAll(Sanitize(text), "`", "'"))
 			} else {
-				ew.printf("  %s:%d  %s: %s  %s\n", Sanitize(p.File), p.Line, p.Kind, p.Reason, paint(o.Color, ansiDim, strconv.Quote(text)))
+				ew.printf("  %s:%d  %s: %s  %s\n", Sanitize(p.File), p.Line, p.Kind, p.Reason, paint(o.Color, ansiDim, `"`+Sanitize(text)+`"`))
 			}
 		}
 	}
@@ -153,6 +153,12 @@ func writeSummary(ew *errWriter, r *aggregate.Report, o Options, md bool) {
 	if r.ClampedValues > 0 {
 		ew.printf("%snote:   %s lines had a number out of range or invalid (clamped or ignored)\n", bullet, commas(r.ClampedValues))
 	}
+	if n := r.Total.Service.Clamped + r.Total.Connect.Clamped; n > 0 || (r.Total.Wait != nil && r.Total.Wait.Clamped > 0) {
+		if r.Total.Wait != nil {
+			n += r.Total.Wait.Clamped
+		}
+		ew.printf("%snote:   %s durations above the histogram range (1 h; connect 1 min) were counted at its top: quantiles there are lower bounds, MAX is exact\n", bullet, commas(n))
+	}
 	if r.FoldedRequests > 0 {
 		ew.printf("%snote:   too many distinct %ss: %s requests folded into %q\n", bullet, r.By, commas(r.FoldedRequests), aggregate.OtherKey)
 	}
@@ -164,6 +170,9 @@ func writeSummary(ew *errWriter, r *aggregate.Report, o Options, md bool) {
 }
 
 func humanSpan(sec float64) string {
+	if sec >= 100*24*3600 || sec != sec { // past time.Duration's range soon; years apart
+		return strconv.FormatFloat(sec/(24*3600), 'f', 0, 64) + " days"
+	}
 	d := time.Duration(sec * float64(time.Second))
 	if d >= time.Second {
 		d = d.Round(time.Second)
