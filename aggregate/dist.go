@@ -103,9 +103,17 @@ func (d *Dist) Quantile(q float64) int64 {
 	if d.Count == 0 || d.h == nil {
 		return 0
 	}
-	v := d.h.ValueAtQuantile(q * 100) // hdrhistogram-go takes percent
+	return d.capped(d.h.ValueAtQuantile(q * 100)) // hdrhistogram-go takes percent
+}
+
+// capped keeps a histogram value (the top of its bucket) within the exact
+// maximum and the histogram's range.
+func (d *Dist) capped(v int64) int64 {
 	if v > d.Max {
 		v = d.Max
+	}
+	if v > d.limit() {
+		v = d.limit()
 	}
 	return v
 }
@@ -146,9 +154,7 @@ func (d *Dist) Summary() Summary {
 	}
 	vals := d.h.ValueAtPercentilesSlice([]float64{50, 95, 99, 99.9})
 	for i := range vals {
-		if vals[i] > d.Max {
-			vals[i] = d.Max
-		}
+		vals[i] = d.capped(vals[i])
 	}
 	return Summary{
 		Count: d.Count,

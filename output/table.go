@@ -220,12 +220,17 @@ func codeList(codes map[string]int64) string {
 	return strings.Join(parts, " ")
 }
 
-func newTable(w io.Writer, md bool, ncols int) *tablewriter.Table {
+// newTable returns a table with the first column and the columns listed
+// in left aligned left, the others (numbers) right.
+func newTable(w io.Writer, md bool, ncols int, left ...int) *tablewriter.Table {
 	align := make(tw.Alignment, ncols)
 	for i := range align {
 		align[i] = tw.AlignRight
 	}
 	align[0] = tw.AlignLeft
+	for _, c := range left {
+		align[c] = tw.AlignLeft
+	}
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
@@ -255,7 +260,7 @@ func groupTable(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 		header = append(header, "WAIT P99", "WAIT MAX", "QUEUE MAX")
 	}
 	header = append(header, "5XX", "CODES", "")
-	t := newTable(w, md, len(header))
+	t := newTable(w, md, len(header), len(header)-2)
 	t.Header(header)
 	row := func(g aggregate.Group, total bool) []string {
 		key := Sanitize(g.Key)
@@ -315,7 +320,7 @@ func groupTable(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 }
 
 func codeTable(w io.Writer, r *aggregate.Report, md bool) error {
-	t := newTable(w, md, 3)
+	t := newTable(w, md, 3, 2)
 	t.Header([]string{"CODE", "COUNT", "DESCRIPTION"})
 	codes := make([]string, 0, len(r.Codes))
 	for c := range r.Codes {

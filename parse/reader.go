@@ -112,17 +112,15 @@ func (r *Reader) fill() bool {
 // returns io.EOF; a read error (a truncated gzip stream, say) is returned
 // as is, after every complete record before it.
 func (r *Reader) Next() (*Record, error) {
-	for {
-		if r.start == r.end && !r.fill() {
-			return nil, r.finalErr()
-		}
-		if fh := r.frameAt(); fh > 0 {
-			if rec, ok := r.nextFrame(fh); ok {
-				return rec, nil
-			}
-		}
-		return r.nextLine()
+	if r.start == r.end && !r.fill() {
+		return nil, r.finalErr()
 	}
+	if fh := r.frameAt(); fh > 0 {
+		if rec, ok := r.nextFrame(fh); ok {
+			return rec, nil
+		}
+	}
+	return r.nextLine()
 }
 
 func (r *Reader) finalErr() error {
@@ -202,6 +200,13 @@ func (r *Reader) nextLine() (*Record, error) {
 			rec.Line, rec.Offset = r.line+1, r.offset
 			r.line++
 			r.consume(end + 1 - r.start)
+			if len(line) > r.maxLine() {
+				rec.reset()
+				rec.Kind = KindOversize
+				rec.Problem = "line longer than the limit"
+				rec.Line, rec.Offset = r.line, r.offset-int64(len(line))-1
+				return rec, nil
+			}
 			// Back-to-back frames after a newline-less frame start are handled
 			// by Next; here the line is one record.
 			r.p.Parse(line, rec)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -59,7 +58,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	case scanErr != nil:
 		return scanErr
 	case res.failed:
-		return &exitError{code: 1, msg: fmt.Sprintf("not every input could be read to its end; the report covers what was read")}
+		return &exitError{code: 1, msg: "not every input could be read to its end; the report covers what was read"}
 	}
 	return nil
 }
