@@ -54,7 +54,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	switch {
 	case errors.Is(scanErr, errInterrupted):
-		return &exitError{code: 130, msg: "interrupted: the report covers what was read before the signal"}
+		return &exitError{code: interruptStatus(e.ctx), msg: "interrupted by " + interruptName(e.ctx) + ": the report covers what was read before it"}
 	case scanErr != nil:
 		return scanErr
 	case res.failed:

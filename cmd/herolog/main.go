@@ -62,11 +62,25 @@ type kongExit int
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once
+	}()
+	e := &env{ctx: ctx, stdin: interruptible(ctx, stdin), stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
 	return runEnv(e, args)
 }
 
+// runEnv runs the command line args in e. A write to stdout that fails
+// because its reader went away ends the run quietly with status 141, as if
+// killed by SIGPIPE, whatever the command made of the error.
 func runEnv(e *env, args []string) (code int) {
+	pw := &pipeWatch{w: e.stdout}
+	e.stdout = pw
+	defer func() {
+		if pw.broken {
+			code = exitSIGPIPE
+		}
+	}()
 	var c cli
 	parser, err := kong.New(&c,
 		kong.Name("herolog"),
@@ -108,6 +122,9 @@ func runEnv(e *env, args []string) (code int) {
 		return 2
 	}
 	if err := kctx.Run(e); err != nil {
+		if pw.broken {
+			return exitSIGPIPE
+		}
 		var xe *exitError
 		if errors.As(err, &xe) {
 			if xe.msg != "" {
@@ -123,7 +140,7 @@ func runEnv(e *env, args []string) (code int) {
 
 // isTerminal reports whether w is an *os.File on a terminal.
 func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
+	f, ok := unwrapWriter(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

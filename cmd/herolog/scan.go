@@ -85,6 +85,10 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 		}
 		src.Close()
 		in.Lines, in.Bytes = n, rd.Offset()
+		if errors.Is(readErr, errInterrupted) {
+			res.inputs = append(res.inputs, in)
+			return res, errInterrupted
+		}
 		if readErr != nil {
 			in.Error = fmt.Sprintf("%v (after line %d)", readErr, rd.Line())
 			res.failed = true
