@@ -565,4 +565,3 @@ func TestBrokenPipeInProcess(t *testing.T) {
 		t.Errorf("a full disk on stdout: exit %d, stderr %q; want 1 and the reason", code, stderr)
 	}
 }
-
