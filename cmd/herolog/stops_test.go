@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/herolog/herolog/aggregate"
+	"github.com/herolog/herolog/internal/gen"
+)
+
+// buildBinary builds herolog into a temporary directory once per test
+// binary run and returns its path.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "herolog-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "herolog")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// genStream writes about n bytes of generated logs (CLI format, stuck-dyno
+// scenario) to w, then closes it; it stops early when w fails.
+func genStream(w io.WriteCloser, n int64) {
+	g := gen.New(gen.Config{Seed: 7, Scenario: gen.StuckDyno, Rate: 400, Dynos: 8, Workers: 4})
+	g.WriteBytes(w, n)
+	w.Close()
+}
+
+// waitTimeout waits for cmd and returns how long it took after start, or
+// fails the test (killing the process) after limit.
+func waitTimeout(t *testing.T, cmd *exec.Cmd, limit time.Duration) (time.Duration, error) {
+	t.Helper()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return time.Since(start), err
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running %v after the signal", limit)
+		return 0, nil
+	}
+}
+
+// TestSignals sends SIGINT or SIGTERM to the built binary while it reads
+// standard input (a pipe that stays open and idle, or a generator that
+// would never stop in time) and checks that it ends within a second,
+// prints the report of what it read, names the interruption on stderr and
+// exits with 128+signal.
+func TestSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	sample, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		sig    syscall.Signal
+		status int
+		busy   bool // stdin is an endless generated stream, not an idle pipe
+	}{
+		{"SIGINT idle pipe", syscall.SIGINT, 130, false},
+		{"SIGTERM idle pipe", syscall.SIGTERM, 143, false},
+		{"SIGINT busy stream", syscall.SIGINT, 130, true},
+		{"SIGTERM busy stream", syscall.SIGTERM, 143, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pw.Close()
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(bin, "analyze", "--format", "json", "-")
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = pr, &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			pr.Close()
+			if tc.busy {
+				go genStream(pw, 1<<40)
+			} else if _, err := pw.Write(sample); err != nil {
+				t.Fatal(err)
+			}
+			// Give it time to read what it was given; the pipe stays open.
+			time.Sleep(700 * time.Millisecond)
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			took, _ := waitTimeout(t, cmd, 5*time.Second)
+			if took > time.Second {
+				t.Errorf("took %v to stop after %v, want under 1s", took, tc.sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != tc.status {
+				t.Errorf("exit status %d, want %d", code, tc.status)
+			}
+			if !strings.Contains(stderr.String(), "interrupted by "+map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[tc.sig]) {
+				t.Errorf("stderr %q does not name the interruption", stderr.String())
+			}
+			rep := checkJSONReport(t, stdout.Bytes())
+			if !tc.busy && rep.Lines.Total != physicalLines(sample) {
+				t.Errorf("report covers %d lines, %d were sent before the signal", rep.Lines.Total, physicalLines(sample))
+			}
+			if tc.busy && rep.Lines.Router == 0 {
+				t.Errorf("no router line in the partial report: %+v", rep.Lines)
+			}
+			t.Logf("stopped in %v; %d lines in the partial report", took.Round(time.Millisecond), rep.Lines.Total)
+		})
+	}
+}
+
+// TestBrokenPipeBinary pipes the built binary into a reader that closes
+// early, as `herolog analyze big.log | head -3` does: the process must end
+// quietly (nothing on stderr, no panic), killed by SIGPIPE or exiting 141.
+func TestBrokenPipeBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	// 3,000 distinct routes give a report far bigger than a pipe's buffer.
+	path := filepath.Join(t.TempDir(), "routes.log")
+	var b bytes.Buffer
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&b, "2026-11-20T14:00:%02d.000000+00:00 heroku[router]: at=info method=GET path=\"/r/%s\" host=a fwd=\"1\" dyno=web.1 connect=1ms service=%dms status=200 bytes=1\n", i%60, letters(i), i%5000)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"table", "json"} {
+		for _, readLines := range []int{0, 3} {
+			t.Run(fmt.Sprintf("%s-head-%d", format, readLines), func(t *testing.T) {
+				var stderr bytes.Buffer
+				cmd := exec.Command(bin, "analyze", "--by", "route", "--max-groups", "3000", "--format", format, path)
+				cmd.Stderr = &stderr
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				br := bufio.NewReader(out)
+				for i := 0; i < readLines; i++ {
+					if _, err := br.ReadString('\n'); err != nil {
+						t.Fatalf("line %d: %v", i+1, err)
+					}
+				}
+				out.Close()
+				waitTimeout(t, cmd, 10*time.Second)
+				ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+				quiet := (ws.Signaled() && ws.Signal() == syscall.SIGPIPE) || ws.ExitStatus() == exitSIGPIPE
+				if !quiet {
+					t.Errorf("status %v, want death by SIGPIPE or exit 141", cmd.ProcessState)
+				}
+				if stderr.Len() > 0 {
+					t.Errorf("stderr %q, want nothing", stderr.String())
+				}
+			})
+		}
+	}
+}
+
+// letters writes i in base 20 with the letters g to z, which Route never
+// takes for an identifier, so every value is its own route.
+func letters(i int) string {
+	var b []byte
+	for {
+		b = append(b, byte('g'+i%20))
+		i /= 20
+		if i == 0 {
+			return string(b)
+		}
+	}
+}
+
+// distinctLines writes to path n router lines where path, host and dyno
+// are all different on every line.
+func distinctLines(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	var b []byte
+	for i := 0; i < n; i++ {
+		l := letters(i)
+		b = append(b[:0], "2026-11-20T14:00:00.000000+00:00 heroku[router]: at=info method=GET path=\"/p/"...)
+		b = append(b, l...)
+		b = append(b, "\" host="...)
+		b = append(b, l...)
+		b = append(b, ".example.com fwd=\"1\" dyno=w."...)
+		b = append(b, l...)
+		b = append(b, " connect=1ms service=5ms status=200 bytes=1\n"...)
+		bw.Write(b)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// maxRSS runs the binary and returns its peak RSS in bytes and its stdout.
+func maxRSS(t *testing.T, bin string, args ...string) (int64, []byte) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		t.Skip("no rusage on this system")
+	}
+	return ru.Maxrss * 1024, stdout.Bytes()
+}
+
+// RSSBudget is the most memory (peak RSS) herolog analyze may use on any
+// input, whatever its size or number of distinct keys.
+const RSSBudget = 64 << 20
+
+// TestMemoryCaps streams a million router lines whose path, host and dyno
+// are all distinct through the built binary grouped by each of them: the
+// groups fold into "other" past the cap, the report says how many, and
+// the peak RSS stays under RSSBudget, about what a small input costs.
+func TestMemoryCaps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and reads 150 MB per grouping")
+	}
+	bin := buildBinary(t)
+	const n = 1_000_000
+	dir := t.TempDir()
+	smallPath, bigPath := filepath.Join(dir, "small.log"), filepath.Join(dir, "distinct.log")
+	distinctLines(t, smallPath, 1000)
+	distinctLines(t, bigPath, n)
+	small, _ := maxRSS(t, bin, "analyze", "--format", "json", "--by", "route", smallPath)
+	t.Logf("peak RSS for 1,000 lines: %d MB", small>>20)
+	for _, by := range []string{"route", "host", "dyno"} {
+		t.Run(by, func(t *testing.T) {
+			rss, out := maxRSS(t, bin, "analyze", "--format", "json", "--by", by, bigPath)
+			var rep aggregate.Report
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Lines.Router != n || len(rep.Groups) != aggregate.DefaultMaxGroups+1 || rep.FoldedRequests != n-aggregate.DefaultMaxGroups {
+				t.Errorf("router %d, %d groups, %d folded; want %d, %d, %d", rep.Lines.Router, len(rep.Groups), rep.FoldedRequests, n, aggregate.DefaultMaxGroups+1, n-aggregate.DefaultMaxGroups)
+			}
+			t.Logf("--by %s: peak RSS %d MB for %d distinct keys", by, rss>>20, n)
+			if rss > RSSBudget {
+				t.Errorf("peak RSS %d MB, budget %d MB", rss>>20, RSSBudget>>20)
+			}
+		})
+	}
+}
