@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.WriteCloser
+	n atomic.Int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	k, err := c.w.Write(b)
+	c.n.Add(int64(k))
+	return k, err
+}
+
+func (c *countingWriter) Close() error { return c.w.Close() }
+
+// vmRSS reads a process's resident set size from /proc, in bytes (0 when
+// it cannot).
+func vmRSS(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// soakCommands are the commands the soak test streams logs through, each
+// reading standard input.
+var soakCommands = [][]string{
+	{"analyze", "--format", "json", "-"},
+}
+
+// TestSoak streams HEROLOG_SOAK_GB (default 5) gigabytes of generated logs
+// through each command of soakCommands and checks that memory stays flat:
+// the peak RSS over the whole run may not exceed the peak over its first
+// tenth by more than 16 MB. It runs only with HEROLOG_SOAK=1 and never with
+// -short:
+//
+//	HEROLOG_SOAK=1 go test -run TestSoak -v -timeout 1h ./cmd/herolog
+func TestSoak(t *testing.T) {
+	if testing.Short() || os.Getenv("HEROLOG_SOAK") == "" {
+		t.Skip("set HEROLOG_SOAK=1 to stream gigabytes through the commands")
+	}
+	gb := 5.0
+	if s := os.Getenv("HEROLOG_SOAK_GB"); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v <= 0 {
+			t.Fatalf("HEROLOG_SOAK_GB=%q", s)
+		}
+		gb = v
+	}
+	size := int64(gb * (1 << 30))
+	bin := buildBinary(t)
+	for _, args := range soakCommands {
+		t.Run(args[0], func(t *testing.T) {
+			cmd := exec.Command(bin, args...)
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cw := &countingWriter{w: in}
+			go genStream(flushCloser{bufio.NewWriterSize(cw, 1<<20), cw}, size)
+			var mu sync.Mutex
+			var early, peak int64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tick := time.NewTicker(200 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+					}
+					rss := vmRSS(cmd.Process.Pid)
+					mu.Lock()
+					if cw.n.Load() < size/10 && rss > early {
+						early = rss
+					}
+					if rss > peak {
+						peak = rss
+					}
+					mu.Unlock()
+				}
+			}()
+			err = cmd.Wait()
+			close(stop)
+			wg.Wait()
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+			}
+			took := time.Since(start)
+			hwm := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+			rep := checkJSONReport(t, stdout.Bytes())
+			fed := cw.n.Load()
+			t.Logf("%s: %.2f GB (%d lines, %d router) in %v, %.0f MB/s; RSS in the first tenth %d MB, peak %d MB (ru_maxrss %d MB)",
+				args[0], float64(fed)/(1<<30), rep.Lines.Total, rep.Lines.Router, took.Round(time.Second),
+				float64(fed)/(1<<20)/took.Seconds(), early>>20, peak>>20, hwm>>20)
+			if fed < size {
+				t.Errorf("only %d of %d bytes streamed", fed, size)
+			}
+			if rep.Inputs[0].Bytes != fed {
+				t.Errorf("read %d bytes of %d", rep.Inputs[0].Bytes, fed)
+			}
+			if early == 0 || peak > early+16<<20 {
+				t.Errorf("memory grew: %d MB in the first tenth, %d MB at the peak", early>>20, peak>>20)
+			}
+		})
+	}
+}
+
+// flushCloser flushes a buffered writer before closing the stream under it.
+type flushCloser struct {
+	w *bufio.Writer
+	c io.Closer
+}
+
+func (n flushCloser) Write(b []byte) (int, error) { return n.w.Write(b) }
+
+func (n flushCloser) Close() error {
+	n.w.Flush()
+	return n.c.Close()
+}
