@@ -19,10 +19,11 @@ const (
 	ByHost   By = "host"   // host=
 	ByStatus By = "status" // status= ("none" when absent)
 	ByMinute By = "minute" // the minute the request completed, UTC
+	ByCode   By = "code"   // Heroku error code (H12, ...), else "5xx" for other 5xx, else "ok"
 )
 
 // Bys lists every grouping, in the order help shows them.
-var Bys = []string{string(ByDyno), string(ByRoute), string(ByHost), string(ByStatus), string(ByMinute)}
+var Bys = []string{string(ByDyno), string(ByRoute), string(ByHost), string(ByStatus), string(ByMinute), string(ByCode)}
 
 // Sort names the order of groups in a report.
 type Sort string
@@ -327,6 +328,8 @@ func (a *Aggregator) groupFor(r *parse.Record) *group {
 		}
 		a.keyBuf = strconv.AppendInt(a.keyBuf[:0], r.Status, 10)
 		return a.lookupBytes(a.keyBuf)
+	case ByCode:
+		return a.lookup(CodeKey(r))
 	case ByMinute:
 		if !r.HasTime {
 			return a.lookup(NoneKey)

@@ -28,8 +28,17 @@ func main() {
 type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
-	Analyze analyzeCmd `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Analyze    analyzeCmd    `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Completion completionCmd `cmd:"" help:"Print the shell code that enables tab completion (bash, zsh, fish)."`
+	Live       liveCmd       `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
 }
+
+const description = `The truth about a Heroku app's latency: not the average, the tail.
+
+Examples:
+  herolog analyze logs.txt                       # per-dyno p50/p99/p99.9/max, error codes
+  heroku logs -n 1500 | herolog analyze - --by route
+  herolog analyze archive/*.tsv.gz --format json > report.json`
 
 // env is what commands get from run: the streams and the context that
 // ends on SIGINT or SIGTERM.
@@ -41,6 +50,7 @@ type env struct {
 	// isTerminal reports whether a stream is an interactive terminal.
 	isTerminal func(w any) bool
 	getenv     func(string) string
+	live       liveHooks // clock, ticker, keyboard and screen size of live; zero means the real ones
 }
 
 // exitError carries an exit status with its message. An empty message
@@ -84,7 +94,7 @@ func runEnv(e *env, args []string) (code int) {
 	var c cli
 	parser, err := kong.New(&c,
 		kong.Name("herolog"),
-		kong.Description("The truth about a Heroku app's latency: not the average, the tail."),
+		kong.Description(description),
 		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(code int) { panic(kongExit(code)) }),
 		kong.Vars{
@@ -108,6 +118,7 @@ func runEnv(e *env, args []string) (code int) {
 			panic(r)
 		}
 	}()
+	completeIfAsked(parser)
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var pe *kong.ParseError

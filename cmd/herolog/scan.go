@@ -17,7 +17,7 @@ var errInterrupted = errors.New("interrupted")
 
 // inputFlags are the flags every command that reads logs shares.
 type inputFlags struct {
-	Files  []string `arg:"" optional:"" name:"file" help:"Log files: plain, gzip, bzip2 or zstd (detected from content), directories (every file below), or - for standard input. Standard input when none." group:"Input"`
+	Files  []string `arg:"" optional:"" name:"file" predictor:"file" help:"Log files: plain, gzip, bzip2 or zstd (detected from content), directories (every file below), or - for standard input. Standard input when none." group:"Input"`
 	Strict bool     `help:"Stop at the first line herolog cannot read, instead of counting it and going on." group:"Input"`
 	Year   int      `help:"Year for timestamps that carry none (Papertrail's 'Jan 08 10:55:11'); the current year when 0." default:"0" group:"Input"`
 }
