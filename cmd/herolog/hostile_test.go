@@ -44,7 +44,24 @@ func reportCommands() [][]string {
 			cmds = append(cmds, []string{"analyze", "--format", f, "--by", by, "--max-groups", "3"})
 		}
 	}
+	// live off a terminal: snapshots every hour (so none), then the final
+	// report, its last line in JSON.
+	for _, by := range []string{"dyno", "route", "code"} {
+		for _, f := range []string{"json", "table"} {
+			cmds = append(cmds, []string{"live", "--format", f, "--by", by, "--max-groups", "3", "--every", "1h"})
+		}
+	}
 	return cmds
+}
+
+// finalReport returns the report in a command's JSON output: all of it for
+// analyze, the last line for live (which writes one object per line).
+func finalReport(args []string, out []byte) []byte {
+	if args[0] != "live" {
+		return out
+	}
+	out = bytes.TrimRight(out, "\n")
+	return out[bytes.LastIndexByte(out, '\n')+1:]
 }
 
 // expectation is what a run over one hostile file must give.
@@ -198,11 +215,11 @@ func TestHostileCorpus(t *testing.T) {
 					t.Fatalf("%v: stderr lets %s through: %q", args, bad, stderr)
 				}
 				format := args[2]
-				checkRendered(t, format, out.Bytes())
+				checkRendered(t, format, finalReport(args, out.Bytes()))
 				if format != "json" {
 					continue
 				}
-				rep := checkJSONReport(t, out.Bytes())
+				rep := checkJSONReport(t, finalReport(args, out.Bytes()))
 				switch want.lines {
 				case -1:
 					if n := physicalLines(data); rep.Lines.Total != n {
@@ -563,5 +580,32 @@ func TestBrokenPipeInProcess(t *testing.T) {
 	code, stderr := runOut(t, context.Background(), nil, &failWriter{n: 10, err: syscall.ENOSPC}, "analyze", sample)
 	if code != 1 || !strings.Contains(stderr, "no space left") {
 		t.Errorf("a full disk on stdout: exit %d, stderr %q; want 1 and the reason", code, stderr)
+	}
+}
+
+// TestHostileArguments: command-line arguments reach stderr in usage
+// errors and file messages; escapes in them must not reach the terminal.
+func TestHostileArguments(t *testing.T) {
+	evil := "\x1b]0;owned\x07\x1b[2J\u202e\xff"
+	for _, args := range [][]string{
+		{evil},
+		{"analyze", "--format", evil},
+		{"analyze", "--by", evil, "x"},
+		{"analyze", "--" + evil},
+		{"analyze", evil},
+		{"live", "--every", evil},
+		{"live", evil},
+	} {
+		var out bytes.Buffer
+		code, stderr := runOut(t, context.Background(), strings.NewReader(""), &out, args...)
+		if code == 0 || stderr == "" {
+			t.Errorf("%q: exit %d, stderr %q; want an error", args, code, stderr)
+		}
+		if bad := output.TerminalUnsafe(stderr); bad != "" {
+			t.Errorf("%q: stderr lets %s through: %q", args, bad, stderr)
+		}
+		if bad := output.TerminalUnsafe(out.String()); bad != "" {
+			t.Errorf("%q: stdout lets %s through: %q", args, bad, out.String())
+		}
 	}
 }

@@ -106,7 +106,7 @@ func runEnv(e *env, args []string) (code int) {
 		kong.Bind(e),
 	)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "herolog: internal error: %v\n", err)
+		fmt.Fprintf(e.stderr, "herolog: internal error: %s\n", output.Sanitize(err.Error()))
 		return 2
 	}
 	defer func() {
@@ -122,7 +122,7 @@ func runEnv(e *env, args []string) (code int) {
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var pe *kong.ParseError
-		fmt.Fprintf(e.stderr, "herolog: %v\n", err)
+		fmt.Fprintf(e.stderr, "herolog: %s\n", output.Sanitize(err.Error())) // arguments may hold escapes
 		if errors.As(err, &pe) && pe.Context != nil {
 			cmd := "herolog"
 			if sel := pe.Context.Selected(); sel != nil {

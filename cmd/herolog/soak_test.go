@@ -15,19 +15,19 @@ import (
 	"time"
 )
 
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
+// byteCounter counts the bytes written through it.
+type byteCounter struct {
 	w io.WriteCloser
 	n atomic.Int64
 }
 
-func (c *countingWriter) Write(b []byte) (int, error) {
+func (c *byteCounter) Write(b []byte) (int, error) {
 	k, err := c.w.Write(b)
 	c.n.Add(int64(k))
 	return k, err
 }
 
-func (c *countingWriter) Close() error { return c.w.Close() }
+func (c *byteCounter) Close() error { return c.w.Close() }
 
 // vmRSS reads a process's resident set size from /proc, in bytes (0 when
 // it cannot).
@@ -49,6 +49,7 @@ func vmRSS(pid int) int64 {
 // reading standard input.
 var soakCommands = [][]string{
 	{"analyze", "--format", "json", "-"},
+	{"live", "--format", "json", "--every", "1s", "-"},
 }
 
 // TestSoak streams HEROLOG_SOAK_GB (default 5) gigabytes of generated logs
@@ -85,7 +86,7 @@ func TestSoak(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			cw := &countingWriter{w: in}
+			cw := &byteCounter{w: in}
 			go genStream(flushCloser{bufio.NewWriterSize(cw, 1<<20), cw}, size)
 			var mu sync.Mutex
 			var early, peak int64
@@ -121,7 +122,7 @@ func TestSoak(t *testing.T) {
 			}
 			took := time.Since(start)
 			hwm := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
-			rep := checkJSONReport(t, stdout.Bytes())
+			rep := checkJSONReport(t, finalReport(args, stdout.Bytes()))
 			fed := cw.n.Load()
 			t.Logf("%s: %.2f GB (%d lines, %d router) in %v, %.0f MB/s; RSS in the first tenth %d MB, peak %d MB (ru_maxrss %d MB)",
 				args[0], float64(fed)/(1<<30), rep.Lines.Total, rep.Lines.Router, took.Round(time.Second),

@@ -87,16 +87,25 @@ func TestSignals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	analyze := []string{"analyze", "--format", "json", "-"}
+	// live quits on Ctrl-C by design (it is how a user stops watching):
+	// the final report, status 0, nothing on stderr.
+	live := []string{"live", "--format", "json", "--every", "200ms", "-"}
 	for _, tc := range []struct {
 		name   string
+		args   []string
 		sig    syscall.Signal
 		status int
 		busy   bool // stdin is an endless generated stream, not an idle pipe
 	}{
-		{"SIGINT idle pipe", syscall.SIGINT, 130, false},
-		{"SIGTERM idle pipe", syscall.SIGTERM, 143, false},
-		{"SIGINT busy stream", syscall.SIGINT, 130, true},
-		{"SIGTERM busy stream", syscall.SIGTERM, 143, true},
+		{"analyze SIGINT idle pipe", analyze, syscall.SIGINT, 130, false},
+		{"analyze SIGTERM idle pipe", analyze, syscall.SIGTERM, 143, false},
+		{"analyze SIGINT busy stream", analyze, syscall.SIGINT, 130, true},
+		{"analyze SIGTERM busy stream", analyze, syscall.SIGTERM, 143, true},
+		{"live SIGINT idle pipe", live, syscall.SIGINT, 0, false},
+		{"live SIGTERM idle pipe", live, syscall.SIGTERM, 0, false},
+		{"live SIGINT busy stream", live, syscall.SIGINT, 0, true},
+		{"live SIGTERM busy stream", live, syscall.SIGTERM, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pr, pw, err := os.Pipe()
@@ -105,7 +114,7 @@ func TestSignals(t *testing.T) {
 			}
 			defer pw.Close()
 			var stdout, stderr bytes.Buffer
-			cmd := exec.Command(bin, "analyze", "--format", "json", "-")
+			cmd := exec.Command(bin, tc.args...)
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = pr, &stdout, &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -128,10 +137,13 @@ func TestSignals(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != tc.status {
 				t.Errorf("exit status %d, want %d", code, tc.status)
 			}
-			if !strings.Contains(stderr.String(), "interrupted by "+map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[tc.sig]) {
+			if tc.status != 0 && !strings.Contains(stderr.String(), "interrupted by "+map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[tc.sig]) {
 				t.Errorf("stderr %q does not name the interruption", stderr.String())
 			}
-			rep := checkJSONReport(t, stdout.Bytes())
+			if tc.status == 0 && stderr.Len() > 0 {
+				t.Errorf("stderr %q", stderr.String())
+			}
+			rep := checkJSONReport(t, finalReport(tc.args, stdout.Bytes()))
 			if !tc.busy && rep.Lines.Total != physicalLines(sample) {
 				t.Errorf("report covers %d lines, %d were sent before the signal", rep.Lines.Total, physicalLines(sample))
 			}
