@@ -164,7 +164,11 @@ func writeSummary(ew *errWriter, r *aggregate.Report, o Options, md bool) {
 	}
 	for _, in := range r.Inputs {
 		if in.Error != "" {
-			ew.printf("%s%s\n", bullet, paint(o.Color, ansiRed, "ERROR: "+Sanitize(in.Name)+": "+Sanitize(in.Error)))
+			msg := in.Error
+			if !strings.HasPrefix(msg, in.Name+": ") { // input errors usually name the file already
+				msg = in.Name + ": " + msg
+			}
+			ew.printf("%s%s\n", bullet, paint(o.Color, ansiRed, "ERROR: "+Sanitize(msg)))
 		}
 	}
 }

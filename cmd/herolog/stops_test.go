@@ -126,7 +126,7 @@ func TestSignals(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Give it time to read what it was given; the pipe stays open.
-			time.Sleep(700 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond)
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
