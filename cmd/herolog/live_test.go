@@ -169,19 +169,25 @@ func TestLiveJSONSnapshots(t *testing.T) {
 
 			// Tick until a snapshot shows all 2000 lines: stdin stays open.
 			var snap output.LiveSnapshot
+			// The renderer writes asynchronously, so several frames may be
+			// out by the time the test looks: take the first one that shows
+			// all 2000 lines (later ones have seen the input idle, and their
+			// window has rolled on with the wall clock).
 			eventually(t, "a snapshot of 2000 lines", func() bool {
 				clk.Tick(t, 2*time.Second)
-				var last string
-				eventually(t, "a snapshot line", func() bool {
-					lines := strings.Split(strings.TrimSpace(lr.stdout.String()), "\n")
-					last = lines[len(lines)-1]
-					return strings.HasPrefix(last, `{"type":"snapshot"`)
-				})
-				snap = output.LiveSnapshot{}
-				if err := json.Unmarshal([]byte(last), &snap); err != nil {
-					t.Fatal(err)
+				for _, line := range strings.Split(strings.TrimSpace(lr.stdout.String()), "\n") {
+					if !strings.HasPrefix(line, `{"type":"snapshot"`) {
+						continue
+					}
+					snap = output.LiveSnapshot{}
+					if err := json.Unmarshal([]byte(line), &snap); err != nil {
+						t.Fatal(err)
+					}
+					if snap.Lines.Total == 2000 {
+						return true
+					}
 				}
-				return snap.Lines.Total == 2000
+				return false
 			})
 			// The window, recomputed from the lines themselves: it ends at the
 			// newest timestamp (the fake wall clock has not moved since) and

@@ -29,6 +29,7 @@ type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
 	Analyze    analyzeCmd    `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Plan       planCmd       `cmd:"" help:"How many dynos the traffic in the logs needs, under Heroku's random routing and smarter routers (a simulation)."`
 	Completion completionCmd `cmd:"" help:"Print the shell code that enables tab completion (bash, zsh, fish)."`
 	Live       liveCmd       `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
 }
