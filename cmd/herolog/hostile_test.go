@@ -609,3 +609,37 @@ func TestHostileArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestHostilePlan runs plan over every hostile file: it either plans (exit
+// 0, valid JSON, a terminal-safe table) or says why not (exit 1 and a
+// terminal-safe message); it never panics.
+func TestHostilePlan(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(hostileDir, "*"))
+	for _, path := range files {
+		for _, format := range []string{"json", "table"} {
+			var out bytes.Buffer
+			code, stderr := runOut(t, context.Background(), strings.NewReader(""), &out, "plan", "--format", format, path)
+			name := filepath.Base(path) + " " + format
+			switch {
+			case code == 0:
+				if format == "json" && !json.Valid(out.Bytes()) {
+					t.Errorf("%s: invalid JSON:\n%.500s", name, out.String())
+				}
+			case code == 1:
+				if stderr == "" {
+					t.Errorf("%s: exit 1 and no message", name)
+				}
+			default:
+				t.Errorf("%s: exit %d, stderr %q", name, code, stderr)
+			}
+			if bad := output.TerminalUnsafe(stderr); bad != "" {
+				t.Errorf("%s: stderr lets %s through", name, bad)
+			}
+			if format == "table" {
+				if bad := output.TerminalUnsafe(out.String()); bad != "" {
+					t.Errorf("%s: output lets %s through", name, bad)
+				}
+			}
+		}
+	}
+}
