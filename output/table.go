@@ -268,6 +268,9 @@ func groupTable(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 	t.Header(header)
 	row := func(g aggregate.Group, total bool) []string {
 		key := Sanitize(g.Key)
+		if md {
+			key = strings.ReplaceAll(key, "|", `\|`) // a | from a path would split the cell
+		}
 		cells := []string{key, commas(g.Requests), strconv.FormatFloat(g.RPS, 'f', 2, 64),
 			itoa(g.Service.P50), itoa(g.Service.P95), itoa(g.Service.P99), itoa(g.Service.P999), itoa(g.Service.Max), fmtMean(g.Service.Mean),
 			itoa(g.Connect.P99), itoa(g.Connect.Max)}
@@ -282,7 +285,11 @@ func groupTable(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 		if g.Outlier != "" && !total {
 			mark = "!"
 		}
-		cells = append(cells, commas(g.Status.S5xx), codeList(g.Codes), mark)
+		codes := codeList(g.Codes)
+		if md {
+			codes = strings.ReplaceAll(codes, "|", `\|`)
+		}
+		cells = append(cells, commas(g.Status.S5xx), codes, mark)
 		if g.Outlier != "" && o.Color && !total {
 			for i := range cells {
 				cells[i] = paint(true, ansiRed, cells[i])
@@ -338,7 +345,11 @@ func codeTable(w io.Writer, r *aggregate.Report, md bool) error {
 	})
 	for _, c := range codes {
 		cc := r.Codes[c]
-		if err := t.Append([]string{Sanitize(c), commas(cc.Count), cc.Desc}); err != nil {
+		code := Sanitize(c)
+		if md {
+			code = strings.ReplaceAll(code, "|", `\|`)
+		}
+		if err := t.Append([]string{code, commas(cc.Count), cc.Desc}); err != nil {
 			return err
 		}
 	}

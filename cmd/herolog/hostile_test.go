@@ -179,6 +179,29 @@ func checkRendered(t *testing.T, format string, out []byte) {
 			t.Errorf("%s output lets %s reach the terminal:\n%q", format, bad, out)
 		}
 	}
+	if format == "markdown" {
+		checkMarkdownTables(t, string(out))
+	}
+}
+
+// checkMarkdownTables checks that every row of each Markdown table has as
+// many cell separators as its header: a "|" from a path must not add a
+// column.
+func checkMarkdownTables(t *testing.T, md string) {
+	t.Helper()
+	want := -1
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		n := strings.Count(line, "|") - strings.Count(line, `\|`)
+		if want < 0 {
+			want = n
+		} else if n != want {
+			t.Errorf("markdown row has %d separators, its header %d: %q", n, want, line)
+		}
+	}
 }
 
 // TestHostileCorpus runs every report command over every file of
