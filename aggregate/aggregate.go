@@ -66,6 +66,16 @@ type Options struct {
 	Sort        Sort // order of groups in the report; by grouping when empty
 	MaxGroups   int  // cap on distinct groups; DefaultMaxGroups when 0
 	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
+
+	// AllGroupings also keeps the groups of every other grouping, so a
+	// saved summary (see WriteSummary) can be reported by any of them. It
+	// costs one more group lookup per request and grouping.
+	AllGroupings bool
+	// Interval, when positive, also keeps a service-time histogram per dyno
+	// per interval of this width, for WriteHlog (hlog.go).
+	Interval time.Duration
+	Bucket   time.Duration // timeline bucket width; DefaultBucket when 0
+	Top      int           // slowest requests listed; DefaultTop when 0
 }
 
 func (o Options) withDefaults() Options {
@@ -223,6 +233,13 @@ type Aggregator struct {
 	keyBuf        []byte
 	lastMinute    int64
 	lastMinuteKey string
+
+	// alts hold the groups of the other groupings, in Bys order, when
+	// Options.AllGroupings is set; only their group fields are used.
+	alts []*Aggregator
+	// iv holds the interval histograms when Options.Interval is set.
+	iv   *intervals
+	tail tailState // the tail-analysis sections (tail.go)
 }
 
 // Problem is one bad record kept as an example.
@@ -237,13 +254,21 @@ type Problem struct {
 // New returns an empty Aggregator.
 func New(opts Options) *Aggregator {
 	opts = opts.withDefaults()
-	return &Aggregator{
+	a := &Aggregator{
 		opts:       opts,
 		total:      newGroup("total"),
 		groups:     make(map[string]*group, 16),
 		codes:      make(map[string]int64, 8),
 		lastMinute: -1,
 	}
+	if opts.AllGroupings {
+		a.alts = newAlts(opts)
+	}
+	if opts.Interval > 0 {
+		a.iv = newIntervals(opts.Interval)
+	}
+	a.tail.init(opts)
+	return a
 }
 
 // Options returns the options in force (defaults filled in).
@@ -267,10 +292,17 @@ func (a *Aggregator) Add(r *parse.Record) {
 	if r.Clamped {
 		a.clamped++
 	}
+	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
 		a.groupFor(r).add(r)
+		for _, alt := range a.alts {
+			alt.groupFor(r).add(r)
+		}
+		if a.iv != nil {
+			a.iv.add(r)
+		}
 		if r.Code != "" {
 			countCode(a.codes, r.Code, 1)
 		}
@@ -421,6 +453,9 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	if a.opts.By != b.opts.By {
 		return fmt.Errorf("aggregate: cannot merge results grouped by %s into results grouped by %s", b.opts.By, a.opts.By)
 	}
+	if len(a.alts) > 0 && len(b.alts) == 0 {
+		return fmt.Errorf("aggregate: cannot merge results kept for one grouping (%s) into results kept for all groupings", b.opts.By)
+	}
 	for i := range a.lines {
 		a.lines[i] += b.lines[i]
 	}
@@ -437,6 +472,28 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.hasTime = true
 	}
 	a.total.merge(b.total)
+	a.mergeGroups(b)
+	a.mergeAlts(b)
+	if a.iv != nil && b.iv != nil {
+		a.iv.merge(b.iv)
+	}
+	for c, n := range b.codes {
+		countCode(a.codes, c, n)
+	}
+	a.dropped += b.dropped
+	a.clamped += b.clamped
+	a.tail.merge(&b.tail)
+	for _, p := range b.problems {
+		if len(a.problems) >= a.opts.MaxProblems {
+			break
+		}
+		a.problems = append(a.problems, p)
+	}
+	return nil
+}
+
+// mergeGroups adds b's groups (and its other group) into a's.
+func (a *Aggregator) mergeGroups(b *Aggregator) {
 	for k, g := range b.groups {
 		if mine, ok := a.groups[k]; ok {
 			mine.merge(g)
@@ -461,18 +518,6 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.other.merge(b.other)
 		a.folded += b.folded
 	}
-	for c, n := range b.codes {
-		countCode(a.codes, c, n)
-	}
-	a.dropped += b.dropped
-	a.clamped += b.clamped
-	for _, p := range b.problems {
-		if len(a.problems) >= a.opts.MaxProblems {
-			break
-		}
-		a.problems = append(a.problems, p)
-	}
-	return nil
 }
 
 // Lines returns the number of records of each kind counted so far.

@@ -23,6 +23,10 @@ type Report struct {
 
 	// Inputs are the files read, in order (filled in by the caller).
 	Inputs []Input `json:"inputs"`
+	// Warnings are things the reader must know about how the report was
+	// made (herolog merge: a shard skipped as a duplicate, inputs that may
+	// overlap); absent when none.
+	Warnings []string `json:"warnings,omitempty"`
 
 	// Start and End are the earliest and latest timestamps seen, RFC 3339
 	// UTC; empty when no record had a timestamp. SpanSeconds is End − Start.
@@ -50,6 +54,15 @@ type Report struct {
 
 	// Problems are the first few bad records, with file and line.
 	Problems []Problem `json:"problems"`
+
+	// The tail-analysis sections (see tail.go); each is null when not
+	// asked for (KeepSections).
+	Timeline    *Timeline        `json:"timeline"`
+	Slowest     []SlowestRequest `json:"slowest"`
+	HOL         *HOL             `json:"hol"`
+	Routes      []RouteStat      `json:"routes"`
+	DynosHealth []DynoHealth     `json:"dynos_health"`
+	Findings    []Finding        `json:"findings"`
 }
 
 // Input describes one input file of a run.
@@ -170,6 +183,7 @@ func (a *Aggregator) Report() *Report {
 	}
 	rep.DroppedLines = a.dropped
 	rep.ClampedValues = a.clamped
+	a.tail.report(rep, a)
 	return rep
 }
 

@@ -165,3 +165,42 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+// TestFixUTF8 checks that FixUTF8 reaches strings in nested structs,
+// slices, pointers, map keys and values, and values behind interfaces.
+func TestFixUTF8(t *testing.T) {
+	type inner struct {
+		S      string
+		P      *string
+		hidden string
+	}
+	bad := "a\xffb"
+	p := bad
+	v := struct {
+		S     string
+		In    inner
+		List  []inner
+		M     map[string]int64
+		Any   map[string]any
+		Named aggregate.By
+	}{
+		S: bad, In: inner{S: bad, P: &p, hidden: bad}, List: []inner{{S: bad}},
+		M:     map[string]int64{bad: 1, "ok": 2},
+		Any:   map[string]any{"x": bad, "y": inner{S: bad}, "z": 3},
+		Named: aggregate.By(bad),
+	}
+	FixUTF8(&v)
+	want := `a\xffb`
+	for name, got := range map[string]string{"S": v.S, "In.S": v.In.S, "In.P": *v.In.P, "List[0].S": v.List[0].S,
+		"Any[x]": v.Any["x"].(string), "Any[y].S": v.Any["y"].(inner).S, "Named": string(v.Named)} {
+		if got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if v.M[want] != 1 || v.M["ok"] != 2 || len(v.M) != 2 {
+		t.Errorf("map keys: %v", v.M)
+	}
+	if v.In.hidden != bad || v.Any["z"] != 3 {
+		t.Errorf("touched what it should not: %q %v", v.In.hidden, v.Any["z"])
+	}
+}

@@ -82,6 +82,9 @@ func writeText(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 			return err
 		}
 	}
+	if err := writeSections(w, r, o, md); err != nil {
+		return err
+	}
 	if len(r.Problems) > 0 {
 		bad := r.Lines.Malformed + r.Lines.Unparsed + r.Lines.Oversize
 		head(fmt.Sprintf("Lines herolog could not read (first %d of %d)", len(r.Problems), bad))

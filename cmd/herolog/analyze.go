@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"time"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -11,12 +12,36 @@ import (
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
 	inputFlags `embed:""`
+	saveFlags  `embed:""`
 
 	Format    string `short:"f" help:"Output format: ${enum}." enum:"${formats}" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
 	Color     string `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
 	By        string `short:"b" help:"Group requests by: ${enum}." enum:"${bys}" default:"dyno" env:"HEROLOG_BY" group:"Analysis"`
 	Sort      string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	MaxGroups int    `help:"Most distinct groups kept; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
+	Parquet   string `placeholder:"FILE" help:"Also write every request to this Parquet file (as herolog export does), in the same pass." group:"Output"`
+	Force     bool   `help:"With --parquet, replace an existing file." group:"Output"`
+
+	tailFlags `embed:""`
+}
+
+// tailFlags choose the tail-analysis sections (aggregate.Sections).
+type tailFlags struct {
+	Section []string      `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
+	Bucket  time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
+	Top     int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
+}
+
+// options checks the flags and sets them on opts.
+func (t *tailFlags) options(opts *aggregate.Options) error {
+	if t.Bucket < time.Second {
+		return &exitError{code: 2, msg: "--bucket must be at least 1s"}
+	}
+	if t.Top < 1 {
+		return &exitError{code: 2, msg: "--top must be at least 1"}
+	}
+	opts.Bucket, opts.Top = t.Bucket, t.Top
+	return nil
 }
 
 // Help is shown under the command's usage line.
@@ -34,17 +59,58 @@ func (a *analyzeCmd) Run(e *env) error {
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
+	opts.AllGroupings = a.Save != ""
+	if a.Hlog != "" {
+		if a.HlogInterval < time.Second {
+			return &exitError{code: 2, msg: "--hlog-interval must be at least 1s"}
+		}
+		opts.Interval = a.HlogInterval
+	}
+	var tee *headTee
+	if a.Save != "" {
+		tee = &headTee{r: e.stdin}
+		e.stdin = tee
+	}
+	if err := a.tailFlags.options(&opts); err != nil {
+		return err
+	}
 	agg := aggregate.New(opts)
+	var pq *fileSink // --parquet: requests as Parquet, a second sink in the same pass
+	var pqErr error
+	if a.Parquet != "" {
+		if pq, pqErr = openFileSink(a.Parquet, a.Force, newRequests); pqErr != nil {
+			return &exitError{code: 1, msg: pqErr.Error()}
+		}
+	}
 	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
 		agg.File = file
 		agg.Add(r)
+		if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
+			pqErr = pq.add(file, r)
+		}
 	})
+	if pq != nil {
+		if err := finishParquet(e, pq, pqErr, scanErr, res.failed); err != nil {
+			return err
+		}
+	}
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr
 	}
+	if a.Save != "" && scanErr == nil {
+		if err := saveSummary(a.Save, agg, fingerprints(res.inputs, tee)); err != nil {
+			return err
+		}
+	}
+	if a.Hlog != "" && scanErr == nil {
+		if err := saveHlog(a.Hlog, agg); err != nil {
+			return err
+		}
+	}
 	rep := agg.Report()
 	rep.Inputs = res.inputs
+	rep.KeepSections(a.Section...)
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(a.Format, out, rep, output.Options{Color: e.useColor(a.Color, e.stdout)}); err != nil {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}

@@ -374,6 +374,7 @@ loop:
 	bw := bufferedOutput(e.stdout)
 	var err error
 	if c.Format == "json" && !screen {
+		output.FixUTF8(rep)
 		err = json.NewEncoder(bw).Encode(rep) // one line, like the snapshots
 	} else {
 		err = output.Render("table", bw, rep, output.Options{Color: color})

@@ -29,9 +29,11 @@ type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
 	Analyze    analyzeCmd    `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Merge      mergeCmd      `cmd:"" help:"Merge summaries saved by 'analyze --save' into the report of one run over all their inputs."`
 	Plan       planCmd       `cmd:"" help:"How many dynos the traffic in the logs needs, under Heroku's random routing and smarter routers (a simulation)."`
 	Completion completionCmd `cmd:"" help:"Print the shell code that enables tab completion (bash, zsh, fish)."`
 	Live       liveCmd       `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
+	Export     exportCmd     `cmd:"" help:"Every request (and, with --events, every dyno event) as Parquet for pandas, polars, DuckDB or Spark."`
 }
 
 const description = `The truth about a Heroku app's latency: not the average, the tail.

@@ -1,0 +1,208 @@
+package aggregate
+
+import (
+	"math"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/herolog/herolog/parse"
+)
+
+// The tail-analysis sections of a report, as named by the CLI's --section
+// flag and by Report.KeepSections.
+const (
+	SectionTimeline = "timeline" // Report.Timeline
+	SectionSlowest  = "slowest"  // Report.Slowest
+	SectionHOL      = "hol"      // Report.HOL
+	SectionRoutes   = "routes"   // Report.Routes
+	SectionDynos    = "dynos"    // Report.DynosHealth
+	SectionFindings = "findings" // Report.Findings
+)
+
+// Sections lists the tail-analysis sections in the order they are shown.
+var Sections = []string{SectionTimeline, SectionSlowest, SectionHOL, SectionRoutes, SectionDynos, SectionFindings}
+
+// Defaults of the tail-analysis sections.
+const (
+	// DefaultBucket is the width of a timeline bucket.
+	DefaultBucket = time.Minute
+	// DefaultTop is how many of the slowest requests are listed.
+	DefaultTop = 10
+	// MaxTimelineBuckets caps the timeline: when the span of the log needs
+	// more buckets than this, the bucket is widened (see Timeline.Note).
+	MaxTimelineBuckets = 1500
+	// MaxRoutes caps the distinct route templates kept; requests of further
+	// routes are folded into the "other" route. Each route costs about 17 KB.
+	MaxRoutes = 200
+	// MaxHealthDynos caps the dynos whose health is tracked; further dynos
+	// are folded into "other".
+	MaxHealthDynos = 300
+	// maxBucketDynos caps the per-dyno counters kept in one timeline bucket;
+	// the requests of further dynos count in the bucket but not per dyno.
+	maxBucketDynos = 64
+	// SigFigsSection is the precision of the per-bucket, per-route and
+	// per-dyno histograms of the tail sections: two significant digits, so
+	// their quantiles are within 1% of the exact value (16 KB each).
+	SigFigsSection = 2
+)
+
+// hist2 is a service-time distribution at SigFigsSection precision with an
+// exact count, sum and maximum (ms). The zero value is ready; the histogram
+// is allocated on the first value.
+type hist2 struct {
+	H     *hdrhistogram.Histogram
+	Count int64
+	Sum   int64
+	Max   int64
+}
+
+func (d *hist2) record(v int64) {
+	if v < 0 {
+		return
+	}
+	if d.H == nil {
+		d.H = hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+	}
+	d.Count++
+	d.Sum += v
+	if v > d.Max {
+		d.Max = v
+	}
+	if v > MaxTrackableMS {
+		v = MaxTrackableMS
+	}
+	_ = d.H.RecordValue(v)
+}
+
+func (d *hist2) merge(o *hist2) {
+	if o.Count == 0 {
+		return
+	}
+	if d.H == nil {
+		d.H = hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+	}
+	d.Count += o.Count
+	d.Sum += o.Sum
+	if o.Max > d.Max {
+		d.Max = o.Max
+	}
+	d.H.Merge(o.H)
+}
+
+// quantile returns the value at q (a fraction) in ms, never above Max.
+func (d *hist2) quantile(q float64) int64 {
+	if d.Count == 0 || d.H == nil {
+		return 0
+	}
+	v := d.H.ValueAtQuantile(q * 100)
+	if v > d.Max {
+		v = d.Max
+	}
+	return v
+}
+
+func (d *hist2) mean() float64 {
+	if d.Count == 0 {
+		return 0
+	}
+	return float64(d.Sum) / float64(d.Count)
+}
+
+// tailState is the state of the tail-analysis sections. Every part is
+// plain data (maps, slices, HDR histograms) and merges exactly.
+type tailState struct {
+	timeline timeline
+	slowest  slowest
+	routes   routeStats
+	health   health
+	hol      hol
+	routeBuf []byte
+}
+
+func (t *tailState) init(o Options) {
+	t.timeline.init(o.Bucket)
+	t.slowest.n = o.Top
+	t.routes.init()
+	t.health.init()
+	t.hol.init()
+}
+
+// add counts one record in every section. It allocates only when it meets
+// a new key (route, dyno, bucket) or keeps a new slow request.
+func (t *tailState) add(r *parse.Record) {
+	switch r.Kind {
+	case parse.KindRouter:
+		t.routeBuf = Route(t.routeBuf[:0], r.Path)
+		route := t.routes.add(t.routeBuf, r)
+		if r.HasTime {
+			t.timeline.addRequest(r)
+			t.hol.add(r, route)
+		}
+		t.slowest.add(r)
+		t.health.addRequest(r)
+	case parse.KindDyno:
+		t.health.addDyno(r)
+		if r.HasTime && (r.Code == "R14" || r.Code == "R15") {
+			t.timeline.addMemoryError(r)
+		}
+	case parse.KindMetrics:
+		t.health.addMetrics(r)
+	}
+}
+
+func (t *tailState) merge(o *tailState) {
+	t.timeline.merge(&o.timeline)
+	t.slowest.merge(&o.slowest)
+	t.routes.merge(&o.routes)
+	t.health.merge(&o.health)
+	t.hol.merge(&o.hol)
+}
+
+// report fills the sections of rep; rep.Total must already be computed.
+func (t *tailState) report(rep *Report, a *Aggregator) {
+	rep.Timeline = t.timeline.report(a)
+	rep.Slowest = t.slowest.report()
+	rep.Routes = t.routes.report()
+	p50 := t.routes.p50s()
+	rep.HOL = t.hol.report(p50, rep.Total.Service.P99, a.total.service.Histogram(), &t.timeline)
+	rep.DynosHealth = t.health.report(&t.timeline)
+	rep.Findings = findings(rep, &t.timeline)
+}
+
+// KeepSections sets the tail-analysis sections not named in names to nil,
+// so renderers skip them and JSON shows null. "all" or no names keeps all.
+func (r *Report) KeepSections(names ...string) {
+	if len(names) == 0 {
+		return
+	}
+	keep := map[string]bool{}
+	for _, n := range names {
+		if n == "all" {
+			return
+		}
+		keep[n] = true
+	}
+	if !keep[SectionTimeline] {
+		r.Timeline = nil
+	}
+	if !keep[SectionSlowest] {
+		r.Slowest = nil
+	}
+	if !keep[SectionHOL] {
+		r.HOL = nil
+	}
+	if !keep[SectionRoutes] {
+		r.Routes = nil
+	}
+	if !keep[SectionDynos] {
+		r.DynosHealth = nil
+	}
+	if !keep[SectionFindings] {
+		r.Findings = nil
+	}
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

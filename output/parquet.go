@@ -1,0 +1,541 @@
+package output
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/herolog/herolog/aggregate"
+	"github.com/herolog/herolog/parse"
+)
+
+// Defaults of ParquetOptions.
+const (
+	// DefaultBatchRows is how many rows are buffered in Arrow builders
+	// before they are handed to the Parquet writer.
+	DefaultBatchRows = 64 << 10
+	// DefaultRowGroupRows is the number of rows per Parquet row group.
+	DefaultRowGroupRows = 1 << 20
+)
+
+// ParquetOptions tune a Parquet writer. The zero value is the default.
+type ParquetOptions struct {
+	// BatchRows is the number of rows kept in memory before they are
+	// encoded (DefaultBatchRows when 0). Memory use is bounded by it and by
+	// one row group's compressed pages.
+	BatchRows int
+	// RowGroupRows is the number of rows per row group (DefaultRowGroupRows
+	// when 0).
+	RowGroupRows int64
+	// CreatedBy names the writer in the file's metadata ("herolog" when empty).
+	CreatedBy string
+}
+
+func (o ParquetOptions) withDefaults() ParquetOptions {
+	if o.BatchRows <= 0 {
+		o.BatchRows = DefaultBatchRows
+	}
+	if o.RowGroupRows <= 0 {
+		o.RowGroupRows = DefaultRowGroupRows
+	}
+	if o.CreatedBy == "" {
+		o.CreatedBy = "herolog"
+	}
+	return o
+}
+
+// ErrWriterClosed is returned by Add after Close.
+var ErrWriterClosed = errors.New("parquet writer is closed")
+
+// dictString is the Arrow type of low-cardinality string columns (dyno,
+// code, source_file, ...): dictionary-encoded in Arrow and in Parquet, read
+// as VARCHAR by DuckDB and Spark and as categoricals by pandas and polars.
+//
+// herolog keeps one dictionary per column for a whole row group and hands
+// pqarrow the same dictionary array with every batch: pqarrow falls back to
+// plain encoding for the rest of a row group when a batch's dictionary
+// differs from the first one's, so a dictionary only grows (a new dyno or
+// error code appearing costs that fallback once) and is reset between row
+// groups when it passes maxDict values.
+var dictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// maxDict is the dictionary size past which a column's dictionary starts
+// afresh at the next row group, so memory stays bounded on inputs where a
+// "low-cardinality" column is not.
+const maxDict = 1 << 16
+
+// tsUTC is TIMESTAMP(MICROS, UTC).
+var tsUTC = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+
+// dictCol is one dictionary-encoded string column: the values seen, their
+// indices, and the Arrow dictionary array built from them (rebuilt only
+// when a value was added).
+type dictCol struct {
+	idx     *array.Int32Builder
+	m       map[string]int32 // raw bytes as logged -> index
+	vals    []string         // valid UTF-8
+	lastKey string           // the raw key of the last value added
+	lastIdx int32
+	arr     arrow.Array // dictionary of vals[:arrLen]
+	arrLen  int
+}
+
+func (d *dictCol) reset() {
+	clear(d.m)
+	d.vals = d.vals[:0]
+	d.lastKey, d.lastIdx = "", -1
+	if d.arr != nil {
+		d.arr.Release()
+		d.arr = nil
+	}
+	d.arrLen = 0
+}
+
+// addBytes appends v (null when empty). It allocates only for a value not
+// seen before.
+func (d *dictCol) addBytes(v []byte) {
+	if len(v) == 0 {
+		d.idx.AppendNull()
+		return
+	}
+	if d.lastIdx >= 0 && string(v) == d.lastKey {
+		d.idx.Append(d.lastIdx)
+		return
+	}
+	i, ok := d.m[string(v)]
+	if !ok {
+		i = d.insert(string(v))
+	}
+	d.lastKey, d.lastIdx = d.vals[i], i
+	if d.lastKey != string(v) {
+		d.lastIdx = -1 // the stored value was repaired; no fast path
+	}
+	d.idx.Append(i)
+}
+
+// addString appends an interned string (null when empty).
+func (d *dictCol) addString(v string) {
+	if v == "" {
+		d.idx.AppendNull()
+		return
+	}
+	if d.lastIdx >= 0 && v == d.lastKey {
+		d.idx.Append(d.lastIdx)
+		return
+	}
+	i, ok := d.m[v]
+	if !ok {
+		i = d.insert(v)
+	}
+	d.lastKey, d.lastIdx = v, i
+	d.idx.Append(i)
+}
+
+func (d *dictCol) insert(raw string) int32 {
+	key := strings.Clone(raw)
+	i := int32(len(d.vals))
+	d.m[key] = i
+	d.vals = append(d.vals, strings.ToValidUTF8(key, "\uFFFD"))
+	return i
+}
+
+// dictionary returns the dictionary array of all values so far.
+func (d *dictCol) dictionary(mem memory.Allocator) arrow.Array {
+	if d.arr == nil || d.arrLen != len(d.vals) {
+		if d.arr != nil {
+			d.arr.Release()
+		}
+		b := array.NewStringBuilder(mem)
+		b.AppendValues(d.vals, nil)
+		d.arr = b.NewArray()
+		b.Release()
+		d.arrLen = len(d.vals)
+	}
+	return d.arr
+}
+
+// batchMsg is a batch for the encoding goroutine.
+type batchMsg struct {
+	rec      arrow.RecordBatch
+	newGroup bool // start a new row group before this batch
+}
+
+// pqTable is the part shared by the request and event writers: Arrow
+// builders, dictionaries, batching, and the Parquet file writer, which
+// encodes and compresses on its own goroutine while the next batch fills.
+type pqTable struct {
+	schema   *arrow.Schema
+	mem      memory.Allocator
+	builders []array.Builder // per column; the index builder for dictionary columns
+	dicts    []*dictCol      // per column; nil for other columns
+	strs     []*array.StringBuilder
+	strBytes []int // value bytes of each string column's last batch
+
+	fw       *pqarrow.FileWriter
+	batch    int
+	groupCap int // batches per row group
+	inGroup  int // batches sent in the current row group
+	newGroup bool
+	pending  int
+	rows     int64
+	err      error // first error; sticky
+	closed   bool
+	scratch  []byte // a value made valid UTF-8
+	ch       chan batchMsg
+	done     chan struct{}
+	writeErr atomic.Pointer[error]
+}
+
+func newPQTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain []string) (*pqTable, error) {
+	o = o.withDefaults()
+	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
+	props := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Zstd),
+		// zstd level 1: much faster than the default level here, for files
+		// a few per cent larger.
+		parquet.WithCompressionLevel(1),
+		parquet.WithMaxRowGroupLength(int64(groupCap * o.BatchRows)),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithCreatedBy(o.CreatedBy),
+	}
+	for _, c := range plain {
+		// High-cardinality columns (request ids, paths, times): a
+		// dictionary would only be built to be thrown away.
+		props = append(props, parquet.WithDictionaryFor(c, false))
+	}
+	mem := memory.DefaultAllocator
+	fw, err := pqarrow.NewFileWriter(schema, w, parquet.NewWriterProperties(props...),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
+	if err != nil {
+		return nil, err
+	}
+	t := &pqTable{
+		schema: schema, mem: mem, fw: fw, batch: o.BatchRows, groupCap: groupCap,
+		builders: make([]array.Builder, schema.NumFields()),
+		dicts:    make([]*dictCol, schema.NumFields()),
+		strs:     make([]*array.StringBuilder, schema.NumFields()),
+		strBytes: make([]int, schema.NumFields()),
+		scratch:  make([]byte, 0, 256),
+		ch:       make(chan batchMsg, 1),
+		done:     make(chan struct{}),
+	}
+	for i, f := range schema.Fields() {
+		if arrow.TypeEqual(f.Type, dictString) {
+			b := array.NewInt32Builder(mem)
+			t.builders[i] = b
+			t.dicts[i] = &dictCol{idx: b, m: map[string]int32{}, lastIdx: -1}
+		} else {
+			t.builders[i] = array.NewBuilder(mem, f.Type)
+			if sb, ok := t.builders[i].(*array.StringBuilder); ok {
+				t.strs[i] = sb
+			}
+		}
+		t.builders[i].Reserve(t.batch)
+	}
+	go t.encode()
+	return t, nil
+}
+
+// encode writes batches to the Parquet writer until the channel closes.
+func (t *pqTable) encode() {
+	defer close(t.done)
+	var failed bool
+	for m := range t.ch {
+		if !failed {
+			var err error
+			if m.newGroup {
+				err = t.fw.NewBufferedRowGroupChecked()
+			}
+			if err == nil {
+				err = t.fw.WriteBuffered(m.rec)
+			}
+			if err != nil {
+				failed = true
+				err = fmt.Errorf("writing parquet: %w", err)
+				t.writeErr.Store(&err)
+			}
+		}
+		m.rec.Release()
+	}
+}
+
+// dict returns the dictionary column i.
+func (t *pqTable) dict(i int) *dictCol { return t.dicts[i] }
+
+// added counts one row and hands a full batch to the encoder.
+func (t *pqTable) added() error {
+	t.pending++
+	t.rows++
+	if t.pending >= t.batch {
+		return t.flush()
+	}
+	return nil
+}
+
+func (t *pqTable) flush() error {
+	if e := t.writeErr.Load(); e != nil {
+		t.err = *e
+		return t.err
+	}
+	if t.pending == 0 {
+		return nil
+	}
+	cols := make([]arrow.Array, len(t.builders))
+	for i, b := range t.builders {
+		if d := t.dicts[i]; d != nil {
+			idx := b.NewArray()
+			cols[i] = array.NewDictionaryArray(dictString, idx, d.dictionary(t.mem))
+			idx.Release()
+		} else {
+			if sb := t.strs[i]; sb != nil {
+				t.strBytes[i] = sb.DataLen()
+			}
+			cols[i] = b.NewArray()
+		}
+		b.Reserve(t.batch)
+		if sb := t.strs[i]; sb != nil {
+			sb.ReserveData(t.strBytes[i])
+		}
+	}
+	rec := array.NewRecordBatch(t.schema, cols, int64(t.pending))
+	for _, c := range cols {
+		c.Release()
+	}
+	t.pending = 0
+	t.ch <- batchMsg{rec: rec, newGroup: t.newGroup}
+	t.newGroup = false
+	t.inGroup++
+	if t.inGroup == t.groupCap {
+		t.inGroup = 0
+		t.newGroup = true
+		for _, d := range t.dicts {
+			if d != nil && len(d.vals) > maxDict {
+				d.reset()
+			}
+		}
+	}
+	return nil
+}
+
+func (t *pqTable) close() error {
+	if t.closed {
+		return t.err
+	}
+	t.closed = true
+	if t.err == nil {
+		t.flush()
+	}
+	close(t.ch)
+	<-t.done
+	if e := t.writeErr.Load(); e != nil && t.err == nil {
+		t.err = *e
+	}
+	for i, b := range t.builders {
+		b.Release()
+		if d := t.dicts[i]; d != nil && d.arr != nil {
+			d.arr.Release()
+		}
+	}
+	if err := t.fw.Close(); err != nil && t.err == nil {
+		t.err = fmt.Errorf("writing parquet: %w", err)
+	}
+	return t.err
+}
+
+// valid returns b, or a copy in t.scratch with invalid UTF-8 bytes
+// replaced by U+FFFD: Parquet strings must be UTF-8 (DuckDB refuses a
+// file that is not).
+func (t *pqTable) valid(b []byte) []byte {
+	if utf8.Valid(b) {
+		if b == nil {
+			return t.scratch[:0] // a non-nil empty value, not a null
+		}
+		return b
+	}
+	s := t.scratch[:0]
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			s = append(s, "\uFFFD"...)
+		} else {
+			s = append(s, b[:n]...)
+		}
+		b = b[n:]
+	}
+	t.scratch = s
+	return s
+}
+
+// str appends a string column value; empty is null when nullEmpty.
+func (t *pqTable) str(b *array.StringBuilder, v []byte, nullEmpty bool) {
+	if len(v) == 0 && nullEmpty {
+		b.AppendNull()
+		return
+	}
+	b.BinaryBuilder.Append(t.valid(v))
+}
+
+// i32 appends a millisecond or count field: Missing is null, values past
+// int32 saturate.
+func i32(b *array.Int32Builder, v int64) {
+	switch {
+	case v < 0:
+		b.AppendNull()
+	case v > math.MaxInt32:
+		b.Append(math.MaxInt32)
+	default:
+		b.Append(int32(v))
+	}
+}
+
+func i64(b *array.Int64Builder, v int64) {
+	if v < 0 {
+		b.AppendNull()
+		return
+	}
+	b.Append(v)
+}
+
+func ts(b *array.TimestampBuilder, r *parse.Record) {
+	if !r.HasTime {
+		b.AppendNull()
+		return
+	}
+	b.Append(arrow.Timestamp(r.Time))
+}
+
+// RequestSchema is the Arrow schema of the requests table: one row per
+// router request line, errors included. Durations are whole milliseconds;
+// absent fields are null, never 0.
+var RequestSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "time", Type: tsUTC, Nullable: true},
+	{Name: "source_file", Type: dictString},
+	{Name: "line", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "dyno", Type: dictString, Nullable: true},
+	{Name: "method", Type: dictString, Nullable: true},
+	{Name: "host", Type: dictString, Nullable: true},
+	{Name: "path", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "route", Type: dictString, Nullable: true},
+	{Name: "status", Type: arrow.PrimitiveTypes.Int16, Nullable: true},
+	{Name: "connect_ms", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "service_ms", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "queue", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "wait_ms", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "bytes", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "protocol", Type: dictString, Nullable: true},
+	{Name: "code", Type: dictString, Nullable: true},
+	{Name: "desc", Type: dictString, Nullable: true},
+	{Name: "sock", Type: dictString, Nullable: true},
+	{Name: "at", Type: dictString, Nullable: true},
+	{Name: "request_id", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "fwd", Type: arrow.BinaryTypes.String, Nullable: true},
+}, nil)
+
+// RequestWriter streams router requests (parse.KindRouter records) into a
+// Parquet file with RequestSchema: zstd, row groups of about
+// ParquetOptions.RowGroupRows, the Arrow schema stored in the file.
+// Memory stays bounded whatever the number of rows. It is not safe for
+// concurrent use.
+type RequestWriter struct {
+	t *pqTable
+
+	time                            *array.TimestampBuilder
+	file, dyno, method, host, route *dictCol
+	protocol, code, desc, sock, at  *dictCol
+	line, bytes                     *array.Int64Builder
+	path, requestID, fwd            *array.StringBuilder
+	status                          *array.Int16Builder
+	connect, service, queue, wait   *array.Int32Builder
+	routeBuf                        []byte
+}
+
+// NewRequestWriter starts a requests file on w. Close must be called to
+// finish the file (a Parquet file is unreadable without its footer).
+func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
+	t, err := newPQTable(w, RequestSchema, o, []string{"time", "line", "path", "request_id", "fwd", "connect_ms", "service_ms", "bytes"})
+	if err != nil {
+		return nil, err
+	}
+	f := t.builders
+	return &RequestWriter{
+		t:    t,
+		time: f[0].(*array.TimestampBuilder), file: t.dict(1),
+		line: f[2].(*array.Int64Builder), dyno: t.dict(3),
+		method: t.dict(4), host: t.dict(5),
+		path: f[6].(*array.StringBuilder), route: t.dict(7),
+		status: f[8].(*array.Int16Builder), connect: f[9].(*array.Int32Builder),
+		service: f[10].(*array.Int32Builder), queue: f[11].(*array.Int32Builder),
+		wait: f[12].(*array.Int32Builder), bytes: f[13].(*array.Int64Builder),
+		protocol: t.dict(14), code: t.dict(15),
+		desc: t.dict(16), sock: t.dict(17),
+		at: t.dict(18), requestID: f[19].(*array.StringBuilder),
+		fwd:      f[20].(*array.StringBuilder),
+		routeBuf: make([]byte, 0, 256),
+	}, nil
+}
+
+// Add writes r as a row if it is a router request and ignores any other
+// kind of record. file is the input's display name (the source_file
+// column). The record's byte fields are copied, so r may be reused as soon
+// as Add returns. After an error every later Add returns the same error.
+func (w *RequestWriter) Add(file string, r *parse.Record) error {
+	t := w.t
+	if t.err != nil {
+		return t.err
+	}
+	if t.closed {
+		return ErrWriterClosed
+	}
+	if r.Kind != parse.KindRouter {
+		return nil
+	}
+	ts(w.time, r)
+	w.file.addString(file)
+	w.line.Append(r.Line)
+	w.dyno.addString(r.Dyno)
+	w.method.addString(r.Method)
+	w.host.addBytes(r.Host)
+	t.str(w.path, r.Path, true)
+	// The same key as analyze --by route: "/" for a request without a path.
+	w.routeBuf = aggregate.Route(w.routeBuf[:0], r.Path)
+	w.route.addBytes(w.routeBuf)
+	switch {
+	case r.Status < 0:
+		w.status.AppendNull()
+	case r.Status > math.MaxInt16:
+		w.status.Append(math.MaxInt16)
+	default:
+		w.status.Append(int16(r.Status))
+	}
+	i32(w.connect, r.Connect)
+	i32(w.service, r.Service)
+	i32(w.queue, r.Queue)
+	i32(w.wait, r.Wait)
+	i64(w.bytes, r.Bytes)
+	w.protocol.addString(r.Protocol)
+	w.code.addString(r.Code)
+	w.desc.addBytes(r.Desc)
+	w.sock.addString(r.Sock.String())
+	w.at.addString(r.At.String())
+	t.str(w.requestID, r.RequestID, true)
+	t.str(w.fwd, r.Fwd, true)
+	return t.added()
+}
+
+// Rows returns the number of rows added so far.
+func (w *RequestWriter) Rows() int64 { return w.t.rows }
+
+// Close writes the buffered rows and the file footer. It does not close
+// the underlying writer. It returns the first error of the writer's life.
+func (w *RequestWriter) Close() error { return w.t.close() }
