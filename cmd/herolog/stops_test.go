@@ -265,8 +265,11 @@ func maxRSS(t *testing.T, bin string, args ...string) (int64, []byte) {
 }
 
 // RSSBudget is the most memory (peak RSS) herolog analyze may use on any
-// input, whatever its size or number of distinct keys.
-const RSSBudget = 64 << 20
+// input, whatever its size or number of distinct keys. It measures about
+// 50 MB on a million distinct keys; the margin is for a loaded machine,
+// where the garbage collector falls behind (136 MB seen once). Without
+// the caps a million groups would need over 100 GB.
+const RSSBudget = 192 << 20
 
 // TestMemoryCaps streams a million router lines whose path, host and dyno
 // are all distinct through the built binary grouped by each of them: the
