@@ -666,3 +666,42 @@ func TestHostilePlan(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileExport exports every hostile file to Parquet (requests and
+// events): a readable input gives a complete file (Parquet's magic at both
+// ends) and exit 0; a broken one gives exit 1, a message naming it, and no
+// file at all.
+func TestHostileExport(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(hostileDir, "*"))
+	for _, path := range files {
+		name := filepath.Base(path)
+		want := expectFor(name)
+		dir := t.TempDir()
+		req, ev := filepath.Join(dir, "requests.parquet"), filepath.Join(dir, "events.parquet")
+		var out bytes.Buffer
+		code, stderr := runOut(t, context.Background(), strings.NewReader(""), &out, "export", path, "-o", req, "--events", ev)
+		if code != want.code {
+			t.Errorf("%s: exit %d, want %d; stderr %q", name, code, want.code, stderr)
+			continue
+		}
+		if bad := output.TerminalUnsafe(stderr + out.String()); bad != "" {
+			t.Errorf("%s: output lets %s through", name, bad)
+		}
+		left, _ := os.ReadDir(dir)
+		if code != 0 {
+			if !strings.Contains(stderr, "nothing was written") || len(left) > 0 {
+				t.Errorf("%s: stderr %q, files left %v", name, stderr, left)
+			}
+			continue
+		}
+		for _, p := range []string{req, ev} {
+			b, err := os.ReadFile(p)
+			if err != nil || len(b) < 8 || string(b[:4]) != "PAR1" || string(b[len(b)-4:]) != "PAR1" {
+				t.Errorf("%s: %s is not a whole Parquet file (%d bytes, %v)", name, filepath.Base(p), len(b), err)
+			}
+		}
+		if len(left) != 2 {
+			t.Errorf("%s: files %v, want the two tables only", name, left)
+		}
+	}
+}

@@ -26,12 +26,20 @@ func interruptStatus(ctx context.Context) int {
 	return exitSIGINT
 }
 
-// interruptName names the signal that ended ctx for messages.
-func interruptName(ctx context.Context) string {
-	if interruptStatus(ctx) == exitSIGTERM {
-		return "SIGTERM"
+// interrupted says what ended ctx, for messages: "interrupted by SIGINT",
+// "interrupted by SIGTERM", or "interrupted" when it was cancelled
+// without a signal (tests, a quit key).
+func interrupted(ctx context.Context) string {
+	c := context.Cause(ctx)
+	switch {
+	case c == nil:
+		return "interrupted"
+	case strings.HasPrefix(c.Error(), "terminated"):
+		return "interrupted by SIGTERM"
+	case strings.HasPrefix(c.Error(), "interrupt"):
+		return "interrupted by SIGINT"
 	}
-	return "SIGINT"
+	return "interrupted"
 }
 
 // ctxReader makes a reader that may block for ever (standard input from a

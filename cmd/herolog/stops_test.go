@@ -91,6 +91,9 @@ func TestSignals(t *testing.T) {
 	// live quits on Ctrl-C by design (it is how a user stops watching):
 	// the final report, status 0, nothing on stderr.
 	live := []string{"live", "--format", "json", "--every", "200ms", "-"}
+	outDir := t.TempDir()
+	export := []string{"export", "-o", filepath.Join(outDir, "requests.parquet"), "--events", filepath.Join(outDir, "events.parquet"), "-"}
+	lake := []string{"export", "-o", filepath.Join(outDir, "lake"), "--partition", "hour", "-"}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -98,6 +101,10 @@ func TestSignals(t *testing.T) {
 		status int
 		busy   bool // stdin is an endless generated stream, not an idle pipe
 	}{
+		{"export SIGINT idle pipe", export, syscall.SIGINT, 130, false},
+		{"export SIGTERM busy stream", export, syscall.SIGTERM, 143, true},
+		{"export lake SIGINT busy stream", lake, syscall.SIGINT, 130, true},
+		{"export lake SIGTERM idle pipe", lake, syscall.SIGTERM, 143, false},
 		{"analyze SIGINT idle pipe", analyze, syscall.SIGINT, 130, false},
 		{"analyze SIGTERM idle pipe", analyze, syscall.SIGTERM, 143, false},
 		{"analyze SIGINT busy stream", analyze, syscall.SIGINT, 130, true},
@@ -142,6 +149,17 @@ func TestSignals(t *testing.T) {
 			}
 			if tc.status == 0 && stderr.Len() > 0 {
 				t.Errorf("stderr %q", stderr.String())
+			}
+			if tc.args[0] == "export" {
+				// Nothing half-written: no target, no temporary file.
+				if !strings.Contains(stderr.String(), "nothing was written to") || stdout.Len() > 0 {
+					t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+				}
+				if left, _ := os.ReadDir(outDir); len(left) > 0 {
+					t.Errorf("files left after the signal: %v", left)
+				}
+				t.Logf("stopped in %v", took.Round(time.Millisecond))
+				return
 			}
 			rep := checkJSONReport(t, finalReport(tc.args, stdout.Bytes()))
 			if !tc.busy && rep.Lines.Total != physicalLines(sample) {
@@ -300,6 +318,76 @@ func TestMemoryCaps(t *testing.T) {
 			t.Logf("--by %s: peak RSS %d MB for %d distinct keys", by, rss>>20, n)
 			if rss > RSSBudget {
 				t.Errorf("peak RSS %d MB, budget %d MB", rss>>20, RSSBudget>>20)
+			}
+		})
+	}
+}
+
+// TestFullDisk makes every write past 200 KB fail (RLIMIT_FSIZE through
+// the shell's ulimit -f; the Go runtime ignores SIGXFSZ, so the write
+// returns EFBIG as a full disk returns ENOSPC) while export, a partitioned
+// export and analyze --parquet write Parquet: each must exit 1, name the
+// target and the error, say that nothing was written, and leave no file,
+// temporary or not.
+func TestFullDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash for ulimit -f")
+	}
+	bin := buildBinary(t)
+	in := filepath.Join(t.TempDir(), "in.log")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gen.New(gen.Config{Seed: 3, Scenario: gen.StuckDyno, Rate: 400, Dynos: 8, Workers: 4})
+	if _, err := g.WriteBytes(f, 20<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, tc := range []struct {
+		name   string
+		args   func(dir string) []string
+		target string
+	}{
+		{"export", func(d string) []string { return []string{"export", in, "-o", filepath.Join(d, "r.parquet")} }, "r.parquet"},
+		{"export with events", func(d string) []string {
+			return []string{"export", in, "-o", filepath.Join(d, "r.parquet"), "--events", filepath.Join(d, "e.parquet")}
+		}, "r.parquet"},
+		{"export lake", func(d string) []string {
+			return []string{"export", in, "-o", filepath.Join(d, "lake"), "--partition", "hour"}
+		}, "lake"},
+		{"analyze --parquet", func(d string) []string {
+			return []string{"analyze", in, "--format", "json", "--parquet", filepath.Join(d, "r.parquet")}
+		}, "r.parquet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(bash, append([]string{"-c", `ulimit -f 200 && exec "$@"`, "bash", bin}, tc.args(dir)...)...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Fatalf("exit %d (%v), want 1; stderr %q", code, err, stderr.String())
+			}
+			msg := stderr.String()
+			for _, want := range []string{"file too large", "nothing was written to", tc.target} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("stderr %q does not say %q", msg, want)
+				}
+			}
+			if tc.args(dir)[0] == "analyze" {
+				checkJSONReport(t, stdout.Bytes()) // the analysis itself is still printed
+			}
+			if left, _ := os.ReadDir(dir); len(left) > 0 {
+				var names []string
+				for _, e := range left {
+					names = append(names, e.Name())
+				}
+				t.Errorf("left behind after the failed write: %v", names)
 			}
 		})
 	}
