@@ -66,6 +66,7 @@ type Options struct {
 	Sort        Sort // order of groups in the report; by grouping when empty
 	MaxGroups   int  // cap on distinct groups; DefaultMaxGroups when 0
 	MaxProblems int  // bad records kept as examples; DefaultMaxProblems when 0
+	Spectrum    bool // Report fills Group.Spectrum (for charts)
 
 	// AllGroupings also keeps the groups of every other grouping, so a
 	// saved summary (see WriteSummary) can be reported by any of them. It
@@ -95,6 +96,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxProblems <= 0 {
 		o.MaxProblems = DefaultMaxProblems
+	}
+	if o.Bucket <= 0 {
+		o.Bucket = DefaultBucket
+	}
+	if o.Top <= 0 {
+		o.Top = DefaultTop
 	}
 	return o
 }

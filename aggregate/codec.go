@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -23,6 +24,10 @@ func (e *encoder) bool(v bool) {
 func (e *encoder) str(s string) {
 	e.uvarint(uint64(len(s)))
 	e.b = append(e.b, s...)
+}
+func (e *encoder) bytes(b []byte) {
+	e.uvarint(uint64(len(b)))
+	e.b = append(e.b, b...)
 }
 func (e *encoder) float(f float64) { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(f)) }
 
@@ -145,4 +150,22 @@ func (d *decoder) float() float64 {
 		return 0
 	}
 	return f
+}
+
+// bytes reads what encoder.bytes wrote, as a copy (nil when empty).
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > maxString || n > uint64(len(d.b)) {
+		d.fail("string of %d bytes is out of range", n)
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	b := bytes.Clone(d.b[:n])
+	d.b = d.b[n:]
+	return b
 }

@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"math"
 	"sort"
 	"strconv"
 
@@ -109,6 +110,9 @@ func (h *health) addMetrics(r *parse.Record) {
 }
 
 func (d *dynoHealth) memory(r *parse.Record) {
+	if math.IsInf(r.MemMB, 0) || math.IsNaN(r.MemMB) {
+		return // a reading of hundreds of digits: not a reading
+	}
 	if r.MemMB > d.MaxMem || (r.MemMB == d.MaxMem && r.Time < d.MaxMemAt) {
 		d.MaxMem, d.MaxMemAt = r.MemMB, r.Time
 	}

@@ -107,6 +107,9 @@ type Group struct {
 	// Outlier explains why this group's tail stands out from the others
 	// ("max 28004 ms is 310× the mean"), empty when it does not.
 	Outlier string `json:"outlier,omitempty"`
+	// Spectrum is the service-time percentile spectrum (see
+	// SpectrumPercentiles), only with Options.Spectrum.
+	Spectrum []SpectrumPoint `json:"spectrum,omitempty"`
 }
 
 // StatusCounts counts requests by status class. None counts requests
@@ -171,6 +174,9 @@ func (a *Aggregator) Report() *Report {
 		rep.FoldedRequests = a.folded
 	}
 	markOutliers(rep.Groups)
+	if a.opts.Spectrum {
+		a.fillSpectra(rep)
+	}
 	for c, n := range a.codes {
 		k := validUTF8(c)
 		cc := rep.Codes[k]

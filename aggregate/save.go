@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/klauspost/compress/zstd"
@@ -27,17 +28,16 @@ import (
 // fingerprints; then the Aggregator's state (MarshalBinary): options,
 // counters, every group's HDR histograms as sparse bucket counts with exact
 // count, sum, minimum and maximum, and, when Options.AllGroupings was set,
-// the groups of every other grouping.
-//
-// TODO: the tail-analysis sections (tailState: timeline, slowest, HOL,
-// routes, dyno health) and Options.Bucket/Top are not encoded yet; herolog
-// merge leaves those sections out of its report.
+// the groups of every other grouping; then the state of the tail-analysis
+// sections (savetail.go): timeline buckets, slowest requests, route table,
+// dyno health and the head-of-line detection's edge buffers and culprits.
 const (
 	// SummaryMagic starts every summary file.
 	SummaryMagic = "HLSUM"
 	// SummaryVersion is the summary format this herolog writes and reads.
-	// It changes whenever the body's layout changes.
-	SummaryVersion = 1
+	// It changes whenever the body's layout changes. Version 2 added the
+	// tail-analysis sections.
+	SummaryVersion = 2
 	// MaxSummaryBytes caps the decompressed body of a summary read (256
 	// MiB), so a hostile file cannot make a reader allocate without bound.
 	MaxSummaryBytes = 256 << 20
@@ -84,6 +84,9 @@ var (
 	geoConnect = geometry{1, MaxConnectMS, SigFigs}
 )
 
+// summaryGeometries are the geometries in a summary's header, in order.
+func summaryGeometries() []geometry { return []geometry{geoService, geoConnect, geoSection} }
+
 var countsLens sync.Map // geometry -> int
 
 // countsLen is the number of buckets of a histogram of geometry g.
@@ -107,7 +110,7 @@ func WriteSummary(w io.Writer, s *Saved) error {
 	}
 	var e encoder
 	e.str(s.Herolog)
-	for _, g := range []geometry{geoService, geoConnect} {
+	for _, g := range summaryGeometries() {
 		e.varint(g.lowest)
 		e.varint(g.highest)
 		e.varint(int64(g.sigFigs))
@@ -148,7 +151,9 @@ func ReadSummary(r io.Reader) (*Saved, error) {
 	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:len(SummaryMagic)]) != SummaryMagic {
 		return nil, errors.New("not a herolog summary (no HLSUM header); write one with herolog analyze --save")
 	}
-	if v := hdr[len(SummaryMagic)]; v != SummaryVersion {
+	if v := hdr[len(SummaryMagic)]; v == 1 {
+		return nil, fmt.Errorf("summary format version 1, written before summaries held the tail-analysis sections; this herolog reads version %d: save it again with this herolog", SummaryVersion)
+	} else if v != SummaryVersion {
 		return nil, fmt.Errorf("summary format version %d, but this herolog reads version %d; save it again with this herolog", v, SummaryVersion)
 	}
 	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(MaxSummaryBytes), zstd.WithDecoderMaxWindow(64<<20))
@@ -169,7 +174,7 @@ func ReadSummary(r io.Reader) (*Saved, error) {
 func decodeSummary(body []byte) (*Saved, error) {
 	d := &decoder{b: body}
 	s := &Saved{Herolog: d.str()}
-	for _, want := range []geometry{geoService, geoConnect} {
+	for _, want := range summaryGeometries() {
 		got := geometry{d.varint(), d.varint(), int(d.varint())}
 		if d.err == nil && got != want {
 			return nil, fmt.Errorf("summary written with histogram %s, but this herolog uses %s; save it again with this herolog", got, want)
@@ -226,6 +231,8 @@ func (a *Aggregator) encode(e *encoder) {
 	e.uvarint(uint64(o.MaxGroups))
 	e.uvarint(uint64(o.MaxProblems))
 	e.bool(o.AllGroupings)
+	e.varint(int64(o.Bucket))
+	e.uvarint(uint64(o.Top))
 
 	e.uvarint(uint64(len(a.lines)))
 	for _, n := range a.lines {
@@ -256,6 +263,7 @@ func (a *Aggregator) encode(e *encoder) {
 		e.str(string(alt.opts.By))
 		alt.encodeGroups(e)
 	}
+	a.tail.encode(e)
 }
 
 func (a *Aggregator) encodeGroups(e *encoder) {
@@ -285,6 +293,11 @@ func decodeAggregator(d *decoder) (*Aggregator, error) {
 	}
 	o.MaxGroups, o.MaxProblems = int(mg), int(mp)
 	o.AllGroupings = d.bool()
+	bucket, top := d.varint(), d.uvarint()
+	if d.err == nil && (bucket < int64(time.Microsecond) || bucket > maxWidthUS*int64(time.Microsecond) || top < 1 || top > maxCounted) {
+		d.fail("bad tail settings (bucket %d ns, top %d)", bucket, top)
+	}
+	o.Bucket, o.Top = time.Duration(bucket), int(top)
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -333,6 +346,7 @@ func decodeAggregator(d *decoder) (*Aggregator, error) {
 		}
 		a.alts[i].decodeGroups(d)
 	}
+	a.tail.decode(d)
 	if d.err != nil {
 		return nil, d.err
 	}

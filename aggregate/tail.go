@@ -87,7 +87,9 @@ func (d *hist2) merge(o *hist2) {
 	if o.Max > d.Max {
 		d.Max = o.Max
 	}
-	d.H.Merge(o.H)
+	if o.H != nil { // nil when o counted requests without service=
+		d.H.Merge(o.H)
+	}
 }
 
 // quantile returns the value at q (a fraction) in ms, never above Max.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"time"
 
 	"github.com/herolog/herolog/aggregate"
@@ -22,14 +23,52 @@ type analyzeCmd struct {
 	Parquet   string `placeholder:"FILE" help:"Also write every request to this Parquet file (as herolog export does), in the same pass." group:"Output"`
 	Force     bool   `help:"With --parquet, replace an existing file." group:"Output"`
 
+	htmlFlags `embed:""`
 	tailFlags `embed:""`
 }
 
-// tailFlags choose the tail-analysis sections (aggregate.Sections).
+// htmlFlags write the HTML page beside the report; analyze and merge
+// share them.
+type htmlFlags struct {
+	HTML string `name:"html" placeholder:"FILE" help:"Also write a self-contained HTML report (charts, sortable tables) to FILE." type:"path" group:"Output"`
+}
+
+// spectrum reports whether the report needs the percentile spectra (for
+// the HTML page's charts).
+func (h *htmlFlags) spectrum(format string) bool { return h.HTML != "" || format == "html" }
+
+// write writes the HTML page of rep to --html, if given, and returns rep
+// without the spectra unless format (the report's) is html.
+func (h *htmlFlags) write(rep *aggregate.Report, format string) (*aggregate.Report, error) {
+	if h.HTML != "" {
+		err := writeFileAtomic(h.HTML, func(w io.Writer) error {
+			bw := bufferedOutput(w)
+			if err := output.HTML(bw, rep, output.Options{}); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+		if err != nil {
+			return nil, &exitError{code: 1, msg: "writing the HTML report: " + err.Error()}
+		}
+	}
+	if format != "html" {
+		rep = rep.WithoutSpectra() // the spectra are for the charts
+	}
+	return rep, nil
+}
+
+// sectionFlags choose the tail-analysis sections shown
+// (aggregate.Sections); analyze and merge share them.
+type sectionFlags struct {
+	Section []string `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
+}
+
+// tailFlags configure the tail-analysis sections of analyze.
 type tailFlags struct {
-	Section []string      `help:"Tail-analysis sections to show (comma list or repeated): ${enum}." enum:"all,timeline,slowest,hol,routes,dynos,findings" default:"all" sep:"," group:"Tail analysis"`
-	Bucket  time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
-	Top     int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
+	sectionFlags `embed:""`
+	Bucket       time.Duration `help:"Timeline bucket width (widened automatically past 1500 buckets)." default:"1m" group:"Tail analysis"`
+	Top          int           `help:"How many of the slowest requests to list." default:"10" group:"Tail analysis"`
 }
 
 // options checks the flags and sets them on opts.
@@ -55,7 +94,7 @@ func (a *analyzeCmd) Help() string {
 
 // Run analyses the inputs and writes the report.
 func (a *analyzeCmd) Run(e *env) error {
-	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups}
+	opts := aggregate.Options{By: aggregate.By(a.By), MaxGroups: a.MaxGroups, Spectrum: a.spectrum(a.Format)}
 	if a.Sort != "auto" {
 		opts.Sort = aggregate.Sort(a.Sort)
 	}
@@ -110,6 +149,10 @@ func (a *analyzeCmd) Run(e *env) error {
 	rep := agg.Report()
 	rep.Inputs = res.inputs
 	rep.KeepSections(a.Section...)
+	rep, err := a.htmlFlags.write(rep, a.Format)
+	if err != nil {
+		return err
+	}
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(a.Format, out, rep, output.Options{Color: e.useColor(a.Color, e.stdout)}); err != nil {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}

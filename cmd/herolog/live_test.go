@@ -54,7 +54,8 @@ func (c *fakeClock) Now() time.Time {
 }
 
 // Tick advances the clock by d and delivers a tick, failing the test if
-// live does not take it within a second (its loop must never block).
+// live does not take it within 5 s (its loop must never block; the margin
+// is for a loaded CI machine).
 func (c *fakeClock) Tick(t *testing.T, d time.Duration) {
 	t.Helper()
 	c.mu.Lock()
@@ -63,8 +64,8 @@ func (c *fakeClock) Tick(t *testing.T, d time.Duration) {
 	c.mu.Unlock()
 	select {
 	case c.tick <- now:
-	case <-time.After(time.Second):
-		t.Fatal("live did not take a tick within 1s")
+	case <-time.After(5 * time.Second):
+		t.Fatal("live did not take a tick within 5s")
 	}
 }
 
@@ -112,7 +113,7 @@ func (lr *liveRun) wait(t *testing.T) int {
 // eventually polls cond for up to 5 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if cond() {
 			return
 		}
@@ -371,7 +372,7 @@ func TestLiveSlowOutputDropsFrames(t *testing.T) {
 	}
 	select {
 	case <-read:
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("input not read while the output was stuck")
 	}
 	pw.Close()
@@ -381,12 +382,19 @@ func TestLiveSlowOutputDropsFrames(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d", code)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("live did not end")
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) < 2 || len(lines) > 3 { // one frame in the renderer, one waiting, then the report
-		t.Errorf("%d lines written, want 2 or 3 (frames dropped)", len(lines))
+	// One frame in the renderer and one waiting when the output was
+	// released, possibly one more from the last tick if the loop was still
+	// taking its snapshot then, then the report: of 50 frames, at most 3
+	// are written.
+	if len(lines) < 2 || len(lines) > 4 {
+		for _, l := range lines {
+			t.Logf("line: %.150s", l)
+		}
+		t.Errorf("%d lines written, want 2 to 4 (frames dropped)", len(lines))
 	}
 	var rep aggregate.Report
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil || rep.Lines.Total != 3983 {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/output"
@@ -19,23 +20,35 @@ type mergeCmd struct {
 	Sort   string `help:"Order of groups: ${enum}; auto is max (key for status and minute)." enum:"auto,${sorts}" default:"auto" env:"HEROLOG_SORT" group:"Analysis"`
 	Strict bool   `help:"Refuse summaries that share an input (same fingerprint) instead of skipping the duplicate shard." group:"Input"`
 	Save   string `placeholder:"FILE" predictor:"file" help:"Also write the merged summary to FILE, to merge again later." group:"Save"`
+
+	htmlFlags    `embed:""`
+	sectionFlags `embed:""`
+	Top          int `help:"How many of the slowest requests to list: at most the --top the summaries were saved with (the default)." group:"Tail analysis"`
 }
 
 // Help is shown under the command's usage line.
 func (m *mergeCmd) Help() string {
 	return `Merging is exact: counts, sums, maxima and the HDR histogram buckets add up,
 so the report equals one 'herolog analyze' over all the shards' inputs
-(quantiles included) as long as no grouping passes its --max-groups cap.
+(quantiles included, tail sections too) as long as no grouping passes its
+--max-groups cap and no shard has 200 routes or more; give the summaries in
+input order. Every summary must have been saved with the same --bucket and
+--top.
 
 Examples:
   herolog analyze archive/2026-11-20*.gz --save 2026-11-20.hlsum
   herolog analyze archive/2026-11-21*.gz --save 2026-11-21.hlsum
   herolog merge *.hlsum
-  herolog merge *.hlsum --by route --format json`
+  herolog merge *.hlsum --by route --format json
+  herolog merge *.hlsum --by route --section timeline
+  herolog merge *.hlsum --html month.html`
 }
 
 // Run reads, checks and merges the summaries and writes the report.
 func (m *mergeCmd) Run(e *env) error {
+	if m.Top < 0 {
+		return &exitError{code: 2, msg: "--top must be at least 1"}
+	}
 	by := aggregate.By(m.By)
 	var (
 		acc      *aggregate.Aggregator
@@ -59,13 +72,16 @@ func (m *mergeCmd) Run(e *env) error {
 		}
 		o := s.Agg.Options()
 		if acc == nil {
-			opts := aggregate.Options{By: by, MaxGroups: o.MaxGroups, MaxProblems: o.MaxProblems, AllGroupings: true}
+			if m.Top > o.Top {
+				return &exitError{code: 2, msg: fmt.Sprintf("--top %d: %s keeps the %d slowest requests only (analyze --top); give at most %d", m.Top, name, o.Top, o.Top)}
+			}
+			opts := aggregate.Options{By: by, MaxGroups: o.MaxGroups, MaxProblems: o.MaxProblems, AllGroupings: true, Bucket: o.Bucket, Top: o.Top, Spectrum: m.spectrum(m.Format)}
 			if m.Sort != "auto" {
 				opts.Sort = aggregate.Sort(m.Sort)
 			}
 			acc, first = aggregate.New(opts), name
-		} else if a := acc.Options(); o.MaxGroups != a.MaxGroups || o.MaxProblems != a.MaxProblems {
-			return &exitError{code: 1, msg: fmt.Sprintf("%s was saved with --max-groups %d, %s with %d: save every shard with the same settings", name, o.MaxGroups, first, a.MaxGroups)}
+		} else if err := sameSettings(acc.Options(), o, first, name); err != nil {
+			return err
 		}
 
 		// Inputs already merged from another summary (same fingerprint).
@@ -104,13 +120,18 @@ func (m *mergeCmd) Run(e *env) error {
 		rep.Inputs = append(rep.Inputs, in.Input)
 	}
 	rep.Warnings = warnings
-	// Summaries do not hold the tail-analysis sections' state yet: leave
-	// them out rather than show sections computed from nothing.
-	rep.Timeline, rep.Slowest, rep.HOL, rep.Routes, rep.DynosHealth, rep.Findings = nil, nil, nil, nil, nil, nil
+	if m.Top > 0 && len(rep.Slowest) > m.Top {
+		rep.Slowest = rep.Slowest[:m.Top]
+	}
+	rep.KeepSections(m.Section...)
 	if m.Save != "" {
 		if err := saveSummary(m.Save, acc, inputs); err != nil {
 			return err
 		}
+	}
+	rep, err := m.htmlFlags.write(rep, m.Format)
+	if err != nil {
+		return err
 	}
 	out := bufferedOutput(e.stdout)
 	if err := output.Render(m.Format, out, rep, output.Options{Color: e.useColor(m.Color, e.stdout)}); err != nil {
@@ -120,6 +141,25 @@ func (m *mergeCmd) Run(e *env) error {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}
 	}
 	return nil
+}
+
+// sameSettings refuses a summary saved with settings other than the first
+// one's: results capped or bucketed differently do not merge exactly.
+func sameSettings(a, o aggregate.Options, first, name string) error {
+	var flag, theirs, ours string
+	switch {
+	case o.MaxGroups != a.MaxGroups:
+		flag, theirs, ours = "--max-groups", strconv.Itoa(o.MaxGroups), strconv.Itoa(a.MaxGroups)
+	case o.MaxProblems != a.MaxProblems:
+		flag, theirs, ours = "max problems", strconv.Itoa(o.MaxProblems), strconv.Itoa(a.MaxProblems)
+	case o.Bucket != a.Bucket:
+		flag, theirs, ours = "--bucket", o.Bucket.String(), a.Bucket.String()
+	case o.Top != a.Top:
+		flag, theirs, ours = "--top", strconv.Itoa(o.Top), strconv.Itoa(a.Top)
+	default:
+		return nil
+	}
+	return &exitError{code: 1, msg: fmt.Sprintf("%s was saved with %s %s, %s with %s: save every shard with the same settings", name, flag, theirs, first, ours)}
 }
 
 // readSummaryFile reads one summary; its errors name the file.
