@@ -246,7 +246,9 @@ func newTable(w io.Writer, md bool, ncols int, left ...int) *tablewriter.Table {
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 	}
 	if md {
-		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+		// A | in a cell (from a path, a host, a description) would split it.
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()),
+			tablewriter.WithRowFilter(tw.CellFilter{Global: escapePipes}))
 	} else {
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.Border{Left: tw.Off, Right: tw.Off, Top: tw.Off, Bottom: tw.Off},
@@ -271,9 +273,6 @@ func groupTable(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 	t.Header(header)
 	row := func(g aggregate.Group, total bool) []string {
 		key := Sanitize(g.Key)
-		if md {
-			key = strings.ReplaceAll(key, "|", `\|`) // a | from a path would split the cell
-		}
 		cells := []string{key, commas(g.Requests), strconv.FormatFloat(g.RPS, 'f', 2, 64),
 			itoa(g.Service.P50), itoa(g.Service.P95), itoa(g.Service.P99), itoa(g.Service.P999), itoa(g.Service.Max), fmtMean(g.Service.Mean),
 			itoa(g.Connect.P99), itoa(g.Connect.Max)}
@@ -288,11 +287,7 @@ func groupTable(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 		if g.Outlier != "" && !total {
 			mark = "!"
 		}
-		codes := codeList(g.Codes)
-		if md {
-			codes = strings.ReplaceAll(codes, "|", `\|`)
-		}
-		cells = append(cells, commas(g.Status.S5xx), codes, mark)
+		cells = append(cells, commas(g.Status.S5xx), codeList(g.Codes), mark)
 		if g.Outlier != "" && o.Color && !total {
 			for i := range cells {
 				cells[i] = paint(true, ansiRed, cells[i])
@@ -348,11 +343,7 @@ func codeTable(w io.Writer, r *aggregate.Report, md bool) error {
 	})
 	for _, c := range codes {
 		cc := r.Codes[c]
-		code := Sanitize(c)
-		if md {
-			code = strings.ReplaceAll(code, "|", `\|`)
-		}
-		if err := t.Append([]string{code, commas(cc.Count), cc.Desc}); err != nil {
+		if err := t.Append([]string{Sanitize(c), commas(cc.Count), cc.Desc}); err != nil {
 			return err
 		}
 	}
@@ -360,3 +351,11 @@ func codeTable(w io.Writer, r *aggregate.Report, md bool) error {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// escapePipes escapes | in Markdown table cells.
+func escapePipes(row []string) []string {
+	for i, c := range row {
+		row[i] = strings.ReplaceAll(c, "|", `\|`)
+	}
+	return row
+}

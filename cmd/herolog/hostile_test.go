@@ -151,12 +151,21 @@ func checkJSONReport(t *testing.T, out []byte) *aggregate.Report {
 	return &rep
 }
 
-// checkRendered checks a rendered report: table and markdown must be safe
+// checkOutput checks a rendered report: table and markdown must be safe
 // for a terminal; CSV must parse, with safe cells that never start a
 // formula; JSON must be a valid report.
-func checkRendered(t *testing.T, format string, out []byte) {
+func checkOutput(t *testing.T, format string, out []byte) {
 	t.Helper()
 	switch format {
+	case "html":
+		// Log text must come out as text: none of the markup that
+		// testdata/hostile/html-injection.log puts in paths, hosts,
+		// dynos, descriptions and app lines may appear as markup.
+		for _, bad := range []string{"<script>alert", "</script><script>", "<img src=x", "<svg/onload", "<iframe", "<b>web.3</b>"} {
+			if bytes.Contains(out, []byte(bad)) {
+				t.Errorf("html output holds %q unescaped", bad)
+			}
+		}
 	case "json":
 		checkJSONReport(t, out)
 	case "csv":
@@ -238,7 +247,7 @@ func TestHostileCorpus(t *testing.T) {
 					t.Fatalf("%v: stderr lets %s through: %q", args, bad, stderr)
 				}
 				format := args[2]
-				checkRendered(t, format, finalReport(args, out.Bytes()))
+				checkOutput(t, format, finalReport(args, out.Bytes()))
 				if format != "json" {
 					continue
 				}
@@ -443,7 +452,7 @@ func TestGeneratedHostileInputs(t *testing.T) {
 				if alloc := after.TotalAlloc - before.TotalAlloc; alloc > tc.maxAlloc {
 					t.Errorf("%s: allocated %d MB over the run, want under %d MB", format, alloc>>20, tc.maxAlloc>>20)
 				}
-				checkRendered(t, format, out.Bytes())
+				checkOutput(t, format, out.Bytes())
 				if format == "json" && tc.check != nil {
 					tc.check(t, checkJSONReport(t, out.Bytes()))
 				}
