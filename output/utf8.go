@@ -13,26 +13,41 @@ import (
 // JSON renderers call it before encoding; the text renderers show the same
 // \xNN through Sanitize.
 func FixUTF8(v any) {
-	fixUTF8(reflect.ValueOf(v))
+	walkStrings(reflect.ValueOf(v), func(s string) (string, bool) {
+		if utf8.ValidString(s) {
+			return s, false
+		}
+		return escapeInvalid(s), true
+	})
 }
 
-// fixUTF8 returns v with its strings fixed and whether anything changed.
-// Values that can be set are fixed in place; others (a struct held in a
-// map or an interface) come back as a fixed copy.
-func fixUTF8(v reflect.Value) (reflect.Value, bool) {
+// SanitizeAll applies Sanitize, in place, to every string reachable from v
+// (map keys included), for renderers whose own escaping leaves control
+// characters and bidi overrides in place (HTML).
+func SanitizeAll(v any) {
+	walkStrings(reflect.ValueOf(v), func(s string) (string, bool) {
+		out := Sanitize(s)
+		return out, out != s
+	})
+}
+
+// walkStrings returns v with its strings rewritten by fix and whether
+// anything changed. Values that can be set are fixed in place; others (a
+// struct held in a map or an interface) come back as a fixed copy.
+func walkStrings(v reflect.Value, fix func(string) (string, bool)) (reflect.Value, bool) {
 	switch v.Kind() {
 	case reflect.String:
-		s := v.String()
-		if utf8.ValidString(s) {
+		s, changed := fix(v.String())
+		if !changed {
 			return v, false
 		}
-		return reflect.ValueOf(escapeInvalid(s)).Convert(v.Type()), true
+		return reflect.ValueOf(s).Convert(v.Type()), true
 	case reflect.Pointer:
 		if v.IsNil() {
 			return v, false
 		}
 		e := v.Elem()
-		if nv, changed := fixUTF8(e); changed && e.CanSet() {
+		if nv, changed := walkStrings(e, fix); changed && e.CanSet() {
 			e.Set(nv)
 		}
 		return v, false
@@ -40,7 +55,7 @@ func fixUTF8(v reflect.Value) (reflect.Value, bool) {
 		if v.IsNil() {
 			return v, false
 		}
-		if nv, changed := fixUTF8(v.Elem()); changed {
+		if nv, changed := walkStrings(v.Elem(), fix); changed {
 			return nv, true
 		}
 		return v, false
@@ -48,17 +63,17 @@ func fixUTF8(v reflect.Value) (reflect.Value, bool) {
 		if !v.CanSet() {
 			c := reflect.New(v.Type()).Elem()
 			c.Set(v)
-			if _, changed := fixFields(c); changed {
+			if _, changed := fixFields(c, fix); changed {
 				return c, true
 			}
 			return v, false
 		}
-		fixFields(v) // in place
+		fixFields(v, fix) // in place
 		return v, false
 	case reflect.Slice:
 		for i := 0; i < v.Len(); i++ {
 			e := v.Index(i)
-			if nv, changed := fixUTF8(e); changed && e.CanSet() {
+			if nv, changed := walkStrings(e, fix); changed && e.CanSet() {
 				e.Set(nv)
 			}
 		}
@@ -72,8 +87,8 @@ func fixUTF8(v reflect.Value) (reflect.Value, bool) {
 		var updates []kv
 		for iter.Next() {
 			k, val := iter.Key(), iter.Value()
-			nk, kc := fixUTF8(k)
-			nval, vc := fixUTF8(val)
+			nk, kc := walkStrings(k, fix)
+			nval, vc := walkStrings(val, fix)
 			if kc || vc {
 				updates = append(updates, kv{k, nk, nval})
 			}
@@ -89,7 +104,7 @@ func fixUTF8(v reflect.Value) (reflect.Value, bool) {
 
 // fixFields fixes the exported fields (or elements) of a settable struct
 // or array in place and reports whether any changed.
-func fixFields(v reflect.Value) (reflect.Value, bool) {
+func fixFields(v reflect.Value, fix func(string) (string, bool)) (reflect.Value, bool) {
 	changedAny := false
 	n := v.Len
 	field := v.Index
@@ -101,7 +116,7 @@ func fixFields(v reflect.Value) (reflect.Value, bool) {
 			continue
 		}
 		f := field(i)
-		if nv, changed := fixUTF8(f); changed && f.CanSet() {
+		if nv, changed := walkStrings(f, fix); changed && f.CanSet() {
 			f.Set(nv)
 			changedAny = true
 		}
