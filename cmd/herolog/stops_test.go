@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -132,8 +133,19 @@ func TestSignals(t *testing.T) {
 			} else if _, err := pw.Write(sample); err != nil {
 				t.Fatal(err)
 			}
-			// Give it time to read what it was given; the pipe stays open.
-			time.Sleep(500 * time.Millisecond)
+			if tc.busy {
+				time.Sleep(300 * time.Millisecond) // well into the stream
+			} else {
+				// Wait until it has read all it was given (the pipe stays
+				// open): /proc/<pid>/io counts the bytes its reads returned.
+				for deadline := time.Now().Add(10 * time.Second); procIO(cmd.Process.Pid, "rchar:") < int64(len(sample)); {
+					if time.Now().After(deadline) {
+						t.Fatal("the input was not read within 10 s")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				time.Sleep(50 * time.Millisecond) // and parsed it
+			}
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
@@ -410,4 +422,20 @@ func TestFullDisk(t *testing.T) {
 			}
 		})
 	}
+}
+
+// procIO reads a counter ("rchar:") from /proc/<pid>/io, or -1 when it
+// cannot (then the caller waits for ever: the test needs /proc).
+func procIO(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+			return n
+		}
+	}
+	return -1
 }
