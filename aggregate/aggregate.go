@@ -239,7 +239,7 @@ type Aggregator struct {
 
 	keyBuf        []byte
 	lastMinute    int64
-	lastMinuteKey string
+	lastMinuteKey []byte
 
 	// alts hold the groups of the other groupings, in Bys order, when
 	// Options.AllGroupings is set; only their group fields are used.
@@ -376,9 +376,9 @@ func (a *Aggregator) groupFor(r *parse.Record) *group {
 		m := r.Time / 60_000_000
 		if m != a.lastMinute {
 			a.lastMinute = m
-			a.lastMinuteKey = time.UnixMicro(m * 60_000_000).UTC().Format("2006-01-02T15:04Z")
+			a.lastMinuteKey = time.UnixMicro(m*60_000_000).UTC().AppendFormat(a.lastMinuteKey[:0], "2006-01-02T15:04Z")
 		}
-		return a.lookup(a.lastMinuteKey)
+		return a.lookupBytes(a.lastMinuteKey) // no allocation once the minute's group exists
 	}
 	return a.lookup(NoneKey)
 }

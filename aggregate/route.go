@@ -1,5 +1,7 @@
 package aggregate
 
+import "bytes"
+
 // Route appends to dst the templated route of a request path: the query
 // string is dropped and every segment that is an identifier becomes ":id".
 // A segment is an identifier when it is all digits, a UUID, a hex string of
@@ -7,20 +9,21 @@ package aggregate
 // characters mixing letters and digits). "/api/users/42?x=1" becomes
 // "/api/users/:id". An empty path gives "/".
 func Route(dst, path []byte) []byte {
-	for i, c := range path {
-		if c == '?' || c == '#' {
-			path = path[:i]
-			break
-		}
+	// SIMD searches rather than byte loops: this runs for every request.
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if i := bytes.IndexByte(path, '#'); i >= 0 {
+		path = path[:i]
 	}
 	if len(path) == 0 {
 		return append(dst, '/')
 	}
 	start := 0
 	for start <= len(path) {
-		end := start
-		for end < len(path) && path[end] != '/' {
-			end++
+		end := len(path)
+		if i := bytes.IndexByte(path[start:], '/'); i >= 0 {
+			end = start + i
 		}
 		seg := path[start:end]
 		if start > 0 {
@@ -36,6 +39,22 @@ func Route(dst, path []byte) []byte {
 	return dst
 }
 
+// idClass classifies path bytes for isID: bit 0 a digit, bit 1 a hex
+// digit, bit 2 a letter or digit, bit 3 '-' or '_'; 0 for anything else.
+var idClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1 | 2 | 4
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = 4, 4
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c], t[c-'a'+'A'] = 2|4, 2|4
+	}
+	t['-'], t['_'] = 8, 8
+	return t
+}()
+
 // isID reports whether a path segment is an identifier.
 func isID(s []byte) bool {
 	if len(s) == 0 {
@@ -43,20 +62,13 @@ func isID(s []byte) bool {
 	}
 	digits, hex, alnum := 0, 0, 0
 	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-			hex++
-			alnum++
-		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
-			hex++
-			alnum++
-		case c >= 'g' && c <= 'z', c >= 'G' && c <= 'Z':
-			alnum++
-		case c == '-' || c == '_':
-		default:
+		f := idClass[c]
+		if f == 0 {
 			return false
 		}
+		digits += int(f & 1)
+		hex += int(f >> 1 & 1)
+		alnum += int(f >> 2 & 1)
 	}
 	n := len(s)
 	switch {

@@ -599,7 +599,7 @@ func (a *Aggregator) Regroup(by By) error {
 	a.groups, a.other, a.folded = alt.groups, alt.other, alt.folded
 	a.opts.By, a.opts.Sort = by, ""
 	a.opts = a.opts.withDefaults()
-	a.lastMinute, a.lastMinuteKey, a.keyBuf = -1, "", nil
+	a.lastMinute, a.lastMinuteKey, a.keyBuf = -1, nil, nil
 	a.alts[i] = old
 	sort.Slice(a.alts, func(x, y int) bool {
 		return slices.Index(Bys, string(a.alts[x].opts.By)) < slices.Index(Bys, string(a.alts[y].opts.By))

@@ -22,20 +22,20 @@ import (
 
 // Defaults of ParquetOptions.
 const (
-	// DefaultBatchRows is how many rows are buffered in Arrow builders
-	// before they are handed to the Parquet writer. Up to three batches are
-	// in memory at once (filling, queued, encoding).
+	// DefaultBatchRows is how many rows are buffered before they are
+	// handed to the Parquet writer. Up to three batches are in memory at
+	// once (filling, queued, encoding).
 	DefaultBatchRows = 8 << 10
 	// DefaultRowGroupRows is the number of rows per Parquet row group.
 	//
-	// It is 2^18, not the 2^20 of most writers, because the Parquet writer
-	// (arrow-go v18.8) keeps a whole row group in memory until it ends: the
-	// compressed pages of every column (a column chunk must be contiguous
-	// in the file), and, for the dictionary columns, every index as an
-	// int32 (pages of a dictionary column written from Arrow dictionary
-	// arrays are never cut before the row group ends). At 2^20 rows that
-	// is about 100 MB live and over 250 MB of peak RSS; at 2^18 the whole
-	// export stays under 150 MiB however large the input.
+	// It is 2^18, not the 2^20 of most writers, because a whole row group
+	// stays in memory until it ends: the Parquet writer (arrow-go v18.8)
+	// keeps the compressed pages of every column (a column chunk must be
+	// contiguous in the file), and the requests writer an int32 index per
+	// row for each dictionary column (the row group's dictionary is handed
+	// to the writer once, when it is complete), for two row groups at a
+	// time. At 2^18 the whole export stays under 150 MiB however large the
+	// input.
 	DefaultRowGroupRows = 1 << 18
 )
 
@@ -90,6 +90,12 @@ const maxDict = 1 << 16
 // a compressed page buffer of about this size, so 21 columns at 1 MiB cost
 // some 40 MB; 128 KiB makes files about 3% larger.
 const dataPageSize = 128 << 10
+
+// compressCodec and compressLevel compress every column: zstd level 1,
+// much faster than the default level here, for files a few per cent larger.
+var compressCodec = compress.Codecs.Zstd
+
+const compressLevel = 1
 
 // tsUTC is TIMESTAMP(MICROS, UTC).
 var tsUTC = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
@@ -217,10 +223,8 @@ func newPQTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain []str
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
 	props := []parquet.WriterProperty{
-		parquet.WithCompression(compress.Codecs.Zstd),
-		// zstd level 1: much faster than the default level here, for files
-		// a few per cent larger.
-		parquet.WithCompressionLevel(1),
+		parquet.WithCompression(compressCodec),
+		parquet.WithCompressionLevel(compressLevel),
 		parquet.WithMaxRowGroupLength(int64(groupCap * o.BatchRows)),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithDataPageSize(dataPageSize),
@@ -403,19 +407,6 @@ func (t *pqTable) str(b *array.StringBuilder, v []byte, nullEmpty bool) {
 	b.BinaryBuilder.Append(t.valid(v))
 }
 
-// i32 appends a millisecond or count field: Missing is null, values past
-// int32 saturate.
-func i32(b *array.Int32Builder, v int64) {
-	switch {
-	case v < 0:
-		b.AppendNull()
-	case v > math.MaxInt32:
-		b.Append(math.MaxInt32)
-	default:
-		b.Append(int32(v))
-	}
-}
-
 func i64(b *array.Int64Builder, v int64) {
 	if v < 0 {
 		b.AppendNull()
@@ -465,41 +456,50 @@ var RequestSchema = arrow.NewSchema([]arrow.Field{
 // Memory stays bounded whatever the number of rows. It is not safe for
 // concurrent use.
 type RequestWriter struct {
-	t *pqTable
-
-	time                            *array.TimestampBuilder
-	file, dyno, method, host, route *dictCol
-	protocol, code, desc, sock, at  *dictCol
-	line, bytes                     *array.Int64Builder
-	path, requestID, fwd            *array.StringBuilder
-	status                          *array.Int16Builder
-	connect, service, queue, wait   *array.Int32Builder
-	routeBuf                        []byte
+	t        *colTable
+	routeBuf []byte
 }
+
+// Request columns, in RequestSchema order.
+const (
+	rqTime = iota
+	rqFile
+	rqLine
+	rqDyno
+	rqMethod
+	rqHost
+	rqPath
+	rqRoute
+	rqStatus
+	rqConnect
+	rqService
+	rqQueue
+	rqWait
+	rqBytes
+	rqProtocol
+	rqCode
+	rqDesc
+	rqSock
+	rqAt
+	rqRequestID
+	rqFwd
+)
 
 // NewRequestWriter starts a requests file on w. Close must be called to
 // finish the file (a Parquet file is unreadable without its footer).
 func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
-	t, err := newPQTable(w, RequestSchema, o, []string{"time", "line", "path", "request_id", "fwd", "connect_ms", "service_ms", "bytes"})
+	t, err := newColTable(w, RequestSchema, o,
+		// High-cardinality columns (request ids, paths, times): a
+		// dictionary would only be built to be thrown away.
+		[]string{"path", "request_id", "fwd", "connect_ms", "service_ms", "bytes"},
+		// Times and line numbers grow by small steps.
+		[]string{"time", "line"},
+		// Min/max of random ids and address lists prune nothing.
+		[]string{"request_id", "fwd"})
 	if err != nil {
 		return nil, err
 	}
-	f := t.builders
-	return &RequestWriter{
-		t:    t,
-		time: f[0].(*array.TimestampBuilder), file: t.dict(1),
-		line: f[2].(*array.Int64Builder), dyno: t.dict(3),
-		method: t.dict(4), host: t.dict(5),
-		path: f[6].(*array.StringBuilder), route: t.dict(7),
-		status: f[8].(*array.Int16Builder), connect: f[9].(*array.Int32Builder),
-		service: f[10].(*array.Int32Builder), queue: f[11].(*array.Int32Builder),
-		wait: f[12].(*array.Int32Builder), bytes: f[13].(*array.Int64Builder),
-		protocol: t.dict(14), code: t.dict(15),
-		desc: t.dict(16), sock: t.dict(17),
-		at: t.dict(18), requestID: f[19].(*array.StringBuilder),
-		fwd:      f[20].(*array.StringBuilder),
-		routeBuf: make([]byte, 0, 256),
-	}, nil
+	return &RequestWriter{t: t, routeBuf: make([]byte, 0, 256)}, nil
 }
 
 // Add writes r as a row if it is a router request and ignores any other
@@ -517,37 +517,59 @@ func (w *RequestWriter) Add(file string, r *parse.Record) error {
 	if r.Kind != parse.KindRouter {
 		return nil
 	}
-	ts(w.time, r)
-	w.file.addString(file)
-	w.line.Append(r.Line)
-	w.dyno.addString(r.Dyno)
-	w.method.addString(r.Method)
-	w.host.addBytes(r.Host)
-	t.str(w.path, r.Path, true)
+	c, d := t.cur.cols, t.dicts
+	if r.HasTime {
+		c[rqTime].int64(r.Time)
+	} else {
+		c[rqTime].null()
+	}
+	d[rqFile].string(file)
+	c[rqLine].int64(r.Line)
+	d[rqDyno].string(r.Dyno)
+	d[rqMethod].string(r.Method)
+	d[rqHost].bytes(r.Host)
+	c[rqPath].bytes(r.Path)
 	// The same key as analyze --by route: "/" for a request without a path.
 	w.routeBuf = aggregate.Route(w.routeBuf[:0], r.Path)
-	w.route.addBytes(w.routeBuf)
+	d[rqRoute].bytes(w.routeBuf)
 	switch {
 	case r.Status < 0:
-		w.status.AppendNull()
+		c[rqStatus].null()
 	case r.Status > math.MaxInt16:
-		w.status.Append(math.MaxInt16)
+		c[rqStatus].int32(math.MaxInt16)
 	default:
-		w.status.Append(int16(r.Status))
+		c[rqStatus].int32(int32(r.Status))
 	}
-	i32(w.connect, r.Connect)
-	i32(w.service, r.Service)
-	i32(w.queue, r.Queue)
-	i32(w.wait, r.Wait)
-	i64(w.bytes, r.Bytes)
-	w.protocol.addString(r.Protocol)
-	w.code.addString(r.Code)
-	w.desc.addBytes(r.Desc)
-	w.sock.addString(r.Sock.String())
-	w.at.addString(r.At.String())
-	t.str(w.requestID, r.RequestID, true)
-	t.str(w.fwd, r.Fwd, true)
+	ms32(&c[rqConnect], r.Connect)
+	ms32(&c[rqService], r.Service)
+	ms32(&c[rqQueue], r.Queue)
+	ms32(&c[rqWait], r.Wait)
+	if r.Bytes < 0 {
+		c[rqBytes].null()
+	} else {
+		c[rqBytes].int64(r.Bytes)
+	}
+	d[rqProtocol].string(r.Protocol)
+	d[rqCode].string(r.Code)
+	d[rqDesc].bytes(r.Desc)
+	d[rqSock].string(r.Sock.String())
+	d[rqAt].string(r.At.String())
+	c[rqRequestID].bytes(r.RequestID)
+	c[rqFwd].bytes(r.Fwd)
 	return t.added()
+}
+
+// ms32 appends a millisecond or count field: Missing is null, values past
+// int32 saturate.
+func ms32(c *colBuf, v int64) {
+	switch {
+	case v < 0:
+		c.null()
+	case v > math.MaxInt32:
+		c.int32(math.MaxInt32)
+	default:
+		c.int32(int32(v))
+	}
 }
 
 // Rows returns the number of rows added so far.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -344,4 +345,42 @@ func ExampleRequestWriter() {
 	b := out.Bytes()
 	fmt.Println(w.Rows(), "row;", string(b[:4]), string(b[len(b)-4:]))
 	// Output: 1 row; PAR1 PAR1
+}
+
+// TestRequestWriterDictionaryEdges covers the dictionary columns' rare
+// paths: two raw values repaired to the same string (the row group's
+// dictionary would hold a duplicate, so the column is written plain), a
+// row group where a column is all null, and row groups ending mid-batch.
+func TestRequestWriterDictionaryEdges(t *testing.T) {
+	descs := []string{"", "", "", "bad \xff", "bad \xfe", "", "ok", "bad \xff", ""}
+	var out bytes.Buffer
+	w, err := NewRequestWriter(&out, ParquetOptions{BatchRows: 2, RowGroupRows: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parse.NewParser()
+	var r parse.Record
+	for i, d := range descs {
+		l := fmt.Sprintf(`2024-05-01T10:00:0%d+00:00 heroku[router]: at=error code=H12 desc="%s" method=GET path="/" host=h dyno=web.1 connect=0ms service=1ms status=503 bytes=0`, i, d)
+		p.Parse([]byte(l), &r)
+		if err := w.Add("x.log", &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tbl := readTable(t, out.Bytes())
+	defer tbl.Release()
+	a := column(t, tbl, "desc")
+	if a.Len() != len(descs) {
+		t.Fatalf("%d rows, want %d", a.Len(), len(descs))
+	}
+	for i, d := range descs {
+		want := strings.ToValidUTF8(d, "\uFFFD")
+		got, ok := dictStr(a, i)
+		if ok != (d != "") || got != want {
+			t.Errorf("desc[%d] = %q (non-null %v), want %q", i, got, ok, want)
+		}
+	}
 }

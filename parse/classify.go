@@ -9,7 +9,7 @@ func (p *Parser) classify(r *Record) {
 	proc := r.Process
 	switch {
 	case proc == "router":
-		if bytes.Contains(msg, []byte("sample#")) {
+		if hasSample(msg) {
 			p.parseMetrics(r)
 			return
 		}
@@ -91,6 +91,24 @@ func (p *Parser) classify(r *Record) {
 	}
 	r.Kind = KindUnparsed
 	r.Problem = "no known log format"
+}
+
+// hasSample reports whether msg contains "sample#". It looks for the rare
+// '#' (a SIMD IndexByte) rather than for the common 's', which made
+// bytes.Contains a fifth of the time of parsing a router line.
+func hasSample(msg []byte) bool {
+	for i := 6; i < len(msg); {
+		j := bytes.IndexByte(msg[i:], '#')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if string(msg[i-6:i]) == "sample" {
+			return true
+		}
+		i++
+	}
+	return false
 }
 
 // looksLikeRouter is the strict test for bare router bodies: logfmt that

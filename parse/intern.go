@@ -10,6 +10,11 @@ package parse
 type interner struct {
 	m   map[string]string
 	max int
+	// recent is a direct-mapped cache in front of m, indexed by a cheap
+	// hash of the bytes: the few values a log repeats (GET, web.3, https,
+	// router, heroku) are found with one compare instead of a map lookup
+	// that hashes the whole key.
+	recent [256]string
 }
 
 // maxIntern is the longest value an interner keeps, in bytes.
@@ -21,6 +26,19 @@ func newInterner(max int) interner {
 
 // get returns the interned string equal to b.
 func (in *interner) get(b []byte) string {
+	var h uint
+	if n := len(b); n > 0 {
+		h = (uint(n)*31 + uint(b[0])*7 + uint(b[n-1])*3 + uint(b[n/2])) & 255
+	}
+	if s := in.recent[h]; s == string(b) && (len(s) > 0 || len(b) == 0) {
+		return s
+	}
+	s := in.lookup(b)
+	in.recent[h] = s
+	return s
+}
+
+func (in *interner) lookup(b []byte) string {
 	if s, ok := in.m[string(b)]; ok { // no allocation: the compiler special-cases this lookup
 		return s
 	}

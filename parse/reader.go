@@ -26,8 +26,9 @@ type Reader struct {
 	p      *Parser
 	rec    Record
 	buf    []byte
-	start  int // first unconsumed byte in buf
-	end    int // end of valid data in buf
+	own    []byte // the Reader's own buffer while buf is a caller's (ResetBytes)
+	start  int    // first unconsumed byte in buf
+	end    int    // end of valid data in buf
 	err    error
 	line   int64 // physical lines consumed so far
 	offset int64 // bytes consumed so far
@@ -48,6 +49,9 @@ func NewReader(rd io.Reader, p *Parser) *Reader {
 // Reset makes the Reader read from rd, keeping its buffer and Parser, with
 // line and byte counts starting again at zero.
 func (r *Reader) Reset(rd io.Reader) {
+	if r.own != nil {
+		r.buf, r.own = r.own, nil
+	}
 	r.rd, r.start, r.end, r.err, r.line, r.offset = rd, 0, 0, nil, 0, 0
 }
 

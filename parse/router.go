@@ -39,7 +39,7 @@ func (p *Parser) parseRouter(r *Record) {
 			return
 		}
 	}
-	p.scanKV(msg, r)
+	p.routerKV(msg, r)
 	if r.Method == "" && r.Code == "" {
 		r.Problem = "router line without method or code"
 		return
@@ -71,113 +71,255 @@ func (p *Parser) parseLegacy(b []byte, r *Record) {
 // bare (up to the next space) or double-quoted. Words without "=" are
 // skipped, unknown keys are ignored, a missing closing quote takes the rest
 // of the line. Keys may come in any order.
+//
+// It is the hot loop of every analysis, so known keys are recognised in
+// place (matchKey: one switch on the first byte and one fixed-size compare)
+// rather than scanned byte by byte and then compared as strings; only
+// unknown keys and bare words take the byte loop.
 func (p *Parser) scanKV(b []byte, r *Record) {
 	i := 0
 	n := len(b)
 	for i < n {
-		for i < n && b[i] == ' ' {
+		if b[i] == ' ' {
 			i++
+			continue
 		}
-		ks := i
-		for i < n && b[i] != '=' && b[i] != ' ' {
-			i++
-		}
-		if i >= n || b[i] != '=' {
-			continue // a bare word
-		}
-		key := b[ks:i]
-		i++ // '='
-		var val []byte
-		if i < n && b[i] == '"' {
-			i++
-			vs := i
-			if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
-				val = b[vs : vs+q]
-				i = vs + q + 1
-			} else {
-				val = b[vs:]
-				i = n
-			}
-		} else {
-			vs := i
-			for i < n && b[i] != ' ' {
+		k, kl := matchKey(b[i:])
+		if k == keyUnknown {
+			for i < n && b[i] != '=' && b[i] != ' ' {
 				i++
 			}
-			val = b[vs:i]
-			// A stray closing quote on a bare value: host=myapp.herokuapp.com"
-			if len(val) > 0 && val[len(val)-1] == '"' {
-				val = val[:len(val)-1]
+			if i >= n || b[i] != '=' {
+				continue // a bare word
+			}
+			i++ // '=': an unknown key; its value is skipped below
+		} else {
+			i += kl
+		}
+		if k >= keyConnect && k <= keyBytes || k == keyQueue || k == keyWait {
+			// Numbers take a fused fast path: digits, "ms" where allowed, then
+			// the space or the end. Anything else goes the general way.
+			if v, end, ok := fastNumber(b, i, k == keyConnect || k == keyService || k == keyWait); ok {
+				p.setNumber(k, v, r)
+				i = end
+				continue
 			}
 		}
-		p.setKey(key, val, r)
+		var val []byte
+		val, i = kvValue(b, i)
+		if k != keyUnknown {
+			p.setKey(k, val, r)
+		}
+	}
+}
+
+// routerKey identifies a router key.
+type routerKey uint8
+
+const (
+	keyUnknown routerKey = iota
+	keyAt
+	keyCode
+	keyDesc
+	keyCause
+	keyMethod
+	keyPath
+	keyHost
+	keyRequestID
+	keyFwd
+	keyDyno
+	keyConnect
+	keyService
+	keyStatus
+	keyBytes
+	keyProtocol
+	keyTLSVersion
+	keySock
+	keyQueue
+	keyWait
+)
+
+// matchKey recognises a known router key with its "=" at the start of b and
+// returns it with the length of "key=", or keyUnknown.
+func matchKey(b []byte) (routerKey, int) {
+	if len(b) < 3 {
+		return keyUnknown, 0
+	}
+	switch b[0] {
+	case 'a':
+		if b[1] == 't' && b[2] == '=' {
+			return keyAt, 3
+		}
+	case 'b':
+		if hasKey(b, "bytes=") {
+			return keyBytes, 6
+		}
+	case 'c':
+		switch {
+		case hasKey(b, "connect="):
+			return keyConnect, 8
+		case hasKey(b, "code="):
+			return keyCode, 5
+		case hasKey(b, "cause="):
+			return keyCause, 6
+		}
+	case 'd':
+		switch {
+		case hasKey(b, "dyno="):
+			return keyDyno, 5
+		case hasKey(b, "desc="):
+			return keyDesc, 5
+		}
+	case 'f':
+		if hasKey(b, "fwd=") {
+			return keyFwd, 4
+		}
+	case 'h':
+		if hasKey(b, "host=") {
+			return keyHost, 5
+		}
+	case 'm':
+		if hasKey(b, "method=") {
+			return keyMethod, 7
+		}
+	case 'p':
+		switch {
+		case hasKey(b, "path="):
+			return keyPath, 5
+		case hasKey(b, "protocol="):
+			return keyProtocol, 9
+		}
+	case 'q':
+		if hasKey(b, "queue=") {
+			return keyQueue, 6
+		}
+	case 'r':
+		if hasKey(b, "request_id=") {
+			return keyRequestID, 11
+		}
+	case 's':
+		switch {
+		case hasKey(b, "service="):
+			return keyService, 8
+		case hasKey(b, "status="):
+			return keyStatus, 7
+		case hasKey(b, "sock="):
+			return keySock, 5
+		}
+	case 't':
+		if hasKey(b, "tls_version=") {
+			return keyTLSVersion, 12
+		}
+	case 'w':
+		if hasKey(b, "wait=") {
+			return keyWait, 5
+		}
+	}
+	return keyUnknown, 0
+}
+
+// hasKey reports whether b starts with key (a constant, so the compare is a
+// few word loads).
+func hasKey(b []byte, key string) bool {
+	return len(b) >= len(key) && string(b[:len(key)]) == key
+}
+
+// fastNumber reads the plain number of a numeric key's value at b[i:]: at
+// least one and at most 15 digits, then "ms" when ms is set (optional),
+// then a space or the end of b. It returns the number and the index after
+// it; ok is false for anything else (empty, too long, other suffixes),
+// which the general path (Record.number) then judges.
+func fastNumber(b []byte, i int, ms bool) (v int64, end int, ok bool) {
+	start := i
+	for i < len(b) {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + int64(d)
+		i++
+	}
+	if i == start || i-start > 15 {
+		return 0, 0, false
+	}
+	if ms && i+1 < len(b) && b[i] == 'm' && b[i+1] == 's' {
+		i += 2
+	}
+	if i < len(b) && b[i] != ' ' {
+		return 0, 0, false
+	}
+	return v, i, true
+}
+
+// setNumber stores a numeric key's value read by fastNumber.
+func (p *Parser) setNumber(key routerKey, v int64, r *Record) {
+	switch key {
+	case keyConnect:
+		r.Connect = v
+	case keyService:
+		r.Service = v
+	case keyStatus:
+		r.Status = v
+	case keyBytes:
+		r.Bytes = v
+	case keyQueue:
+		r.Legacy = true
+		r.Queue = v
+	case keyWait:
+		r.Legacy = true
+		r.Wait = v
 	}
 }
 
 // setKey stores one router key=value in r.
-func (p *Parser) setKey(key, val []byte, r *Record) {
-	switch string(key) {
-	case "at":
-		switch string(val) {
-		case "info":
-			r.At = AtInfo
-		case "warning":
-			r.At = AtWarning
-		case "error":
-			r.At = AtError
-		default:
-			r.At = AtOther
-		}
-	case "code":
+func (p *Parser) setKey(key routerKey, val []byte, r *Record) {
+	switch key {
+	case keyAt:
+		r.At = atValue(val)
+	case keyCode:
 		if len(val) > 0 {
 			r.Code = p.strs.get(val)
 		}
-	case "desc":
+	case keyDesc:
 		r.Desc = val
-	case "cause":
+	case keyCause:
 		r.Cause = val
-	case "method":
+	case keyMethod:
 		if len(val) > 0 {
 			r.Method = p.strs.get(val)
 		}
-	case "path":
+	case keyPath:
 		r.Path = val
-	case "host":
+	case keyHost:
 		r.Host = val
-	case "request_id":
+	case keyRequestID:
 		r.RequestID = val
-	case "fwd":
+	case keyFwd:
 		r.Fwd = val
-	case "dyno":
+	case keyDyno:
 		if len(val) > 0 {
 			r.Dyno = p.strs.get(val)
 		}
-	case "connect":
+	case keyConnect:
 		r.Connect = r.number(val, "connect", true)
-	case "service":
+	case keyService:
 		r.Service = r.number(val, "service", true)
-	case "status":
+	case keyStatus:
 		r.Status = r.number(val, "status", false)
-	case "bytes":
+	case keyBytes:
 		r.Bytes = r.number(val, "bytes", false)
-	case "protocol":
+	case keyProtocol:
 		if len(val) > 0 {
 			r.Protocol = p.strs.get(val)
 		}
-	case "tls_version":
+	case keyTLSVersion:
 		r.TLSVersion = val
-	case "sock":
-		switch string(val) {
-		case "client":
-			r.Sock = SockClient
-		case "backend":
-			r.Sock = SockBackend
-		default:
-			r.Sock = SockOther
-		}
-	case "queue":
+	case keySock:
+		r.Sock = sockValue(val)
+	case keyQueue:
 		r.Legacy = true
 		r.Queue = r.number(val, "queue", false)
-	case "wait":
+	case keyWait:
 		r.Legacy = true
 		r.Wait = r.number(val, "wait", true)
 	}
@@ -234,4 +376,183 @@ func parseUint(b []byte) (int64, bool) {
 		v = MaxValue
 	}
 	return v, true
+}
+
+// kvValue returns the value that starts at b[i] (just after "key=") and
+// the index after it: up to the closing quote when it starts with '"' (the
+// rest of b when none), else up to the next space, without a stray
+// trailing quote (host=myapp.herokuapp.com").
+func kvValue(b []byte, i int) (val []byte, next int) {
+	n := len(b)
+	if i < n && b[i] == '"' {
+		i++
+		if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+			return b[i : i+q], i + q + 1
+		}
+		return b[i:], n
+	}
+	vs := i
+	if sp := bytes.IndexByte(b[i:], ' '); sp >= 0 {
+		i += sp
+	} else {
+		i = n
+	}
+	val = b[vs:i]
+	if len(val) > 0 && val[len(val)-1] == '"' {
+		val = val[:len(val)-1]
+	}
+	return val, i
+}
+
+// routerKV reads a modern router message: the one-pass fast path when the
+// message has the router's usual shape, scanKV otherwise.
+func (p *Parser) routerKV(b []byte, r *Record) {
+	clamped, bad := r.Clamped, r.BadField
+	if p.fastRouter(b, r) {
+		return
+	}
+	// Undo what the fast path set before it gave up.
+	r.Sock, r.At, r.Code, r.Desc, r.Cause, r.Method = SockNone, AtNone, "", nil, nil, ""
+	r.Path, r.Host, r.RequestID, r.Fwd, r.Dyno = nil, nil, nil, nil, ""
+	r.Connect, r.Service, r.Status, r.Bytes = Missing, Missing, Missing, Missing
+	r.Protocol, r.TLSVersion, r.Clamped, r.BadField = "", nil, clamped, bad
+	p.scanKV(b, r)
+}
+
+// expect returns the index after " key=" at b[i], or -1.
+func expect(b []byte, i int, key string) int {
+	if i < len(b) && b[i] == ' ' && hasKey(b[i+1:], key) {
+		return i + 1 + len(key)
+	}
+	return -1
+}
+
+// numValue reads a numeric value at b[i] exactly as scanKV does.
+func numValue(b []byte, i int, field string, ms bool, r *Record) (int64, int) {
+	if v, end, ok := fastNumber(b, i, ms); ok {
+		return v, end
+	}
+	val, end := kvValue(b, i)
+	return r.number(val, field, ms), end
+}
+
+// fastRouter parses a router message of the usual shape in one forward
+// pass, expecting each key where the router writes it:
+//
+//	[sock=V ]at=V [code=V desc=V [cause=V ]]method=V path=V host=V
+//	[request_id=V ]fwd=V dyno=V connect=N service=N status=N bytes=N
+//	[ protocol=V][ tls_version=V][ sock=V]
+//
+// Values are read exactly as scanKV reads them (kvValue, numValue). It
+// reports false at the first surprise (another order, an unknown key, two
+// spaces), leaving r partly filled; routerKV then clears it and runs
+// scanKV. Nearly every real line takes this path: no key lookups, no
+// switches, one compare per key.
+func (p *Parser) fastRouter(b []byte, r *Record) bool {
+	var v []byte
+	i := 0
+	if hasKey(b, "sock=") {
+		v, i = kvValue(b, 5)
+		r.Sock = sockValue(v)
+		if i >= len(b) || b[i] != ' ' {
+			return false
+		}
+		i++
+	}
+	if !hasKey(b[i:], "at=") {
+		return false
+	}
+	v, i = kvValue(b, i+3)
+	r.At = atValue(v)
+	if j := expect(b, i, "code="); j >= 0 {
+		if v, i = kvValue(b, j); len(v) > 0 {
+			r.Code = p.strs.get(v)
+		}
+		if j = expect(b, i, "desc="); j < 0 {
+			return false
+		}
+		r.Desc, i = kvValue(b, j)
+		if j = expect(b, i, "cause="); j >= 0 {
+			r.Cause, i = kvValue(b, j)
+		}
+	}
+	j := expect(b, i, "method=")
+	if j < 0 {
+		return false
+	}
+	if v, i = kvValue(b, j); len(v) > 0 {
+		r.Method = p.strs.get(v)
+	}
+	if j = expect(b, i, "path="); j < 0 {
+		return false
+	}
+	r.Path, i = kvValue(b, j)
+	if j = expect(b, i, "host="); j < 0 {
+		return false
+	}
+	r.Host, i = kvValue(b, j)
+	if j = expect(b, i, "request_id="); j >= 0 {
+		r.RequestID, i = kvValue(b, j)
+	}
+	if j = expect(b, i, "fwd="); j < 0 {
+		return false
+	}
+	r.Fwd, i = kvValue(b, j)
+	if j = expect(b, i, "dyno="); j < 0 {
+		return false
+	}
+	if v, i = kvValue(b, j); len(v) > 0 {
+		r.Dyno = p.strs.get(v)
+	}
+	if j = expect(b, i, "connect="); j < 0 {
+		return false
+	}
+	r.Connect, i = numValue(b, j, "connect", true, r)
+	if j = expect(b, i, "service="); j < 0 {
+		return false
+	}
+	r.Service, i = numValue(b, j, "service", true, r)
+	if j = expect(b, i, "status="); j < 0 {
+		return false
+	}
+	r.Status, i = numValue(b, j, "status", false, r)
+	if j = expect(b, i, "bytes="); j < 0 {
+		return false
+	}
+	r.Bytes, i = numValue(b, j, "bytes", false, r)
+	if j = expect(b, i, "protocol="); j >= 0 {
+		if v, i = kvValue(b, j); len(v) > 0 {
+			r.Protocol = p.strs.get(v)
+		}
+	}
+	if j = expect(b, i, "tls_version="); j >= 0 {
+		r.TLSVersion, i = kvValue(b, j)
+	}
+	if j = expect(b, i, "sock="); j >= 0 {
+		v, i = kvValue(b, j)
+		r.Sock = sockValue(v)
+	}
+	return i == len(b)
+}
+
+func atValue(v []byte) At {
+	switch string(v) {
+	case "info":
+		return AtInfo
+	case "warning":
+		return AtWarning
+	case "error":
+		return AtError
+	}
+	return AtOther
+}
+
+func sockValue(v []byte) Sock {
+	switch string(v) {
+	case "client":
+		return SockClient
+	case "backend":
+		return SockBackend
+	}
+	return SockOther
 }

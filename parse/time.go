@@ -55,6 +55,32 @@ type minuteCache struct {
 // and whether it succeeded. A missing zone means UTC; fraction digits beyond
 // six are read and ignored.
 func (c *minuteCache) parseISO(b []byte) (us int64, n int, ok bool) {
+	// Fast path: the layout of nearly every `heroku logs` line,
+	// "2014-09-26T02:24:49.103527+00:00", in the cached minute.
+	if len(b) >= 32 && c.valid && b[16] == ':' && b[19] == '.' && string(b[26:32]) == "+00:00" &&
+		string(b[:16]) == string(c.key[:]) {
+		var v int64
+		for _, ch := range b[17:19] {
+			d := ch - '0'
+			if d > 9 {
+				return 0, 0, false
+			}
+			v = v*10 + int64(d)
+		}
+		if v > 60 {
+			return 0, 0, false
+		}
+		var frac int64
+		for _, ch := range b[20:26] {
+			d := ch - '0'
+			if d > 9 {
+				goto general
+			}
+			frac = frac*10 + int64(d)
+		}
+		return c.us + v*usPerSec + frac, 32, true
+	}
+general:
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
 		return 0, 0, false
 	}

@@ -121,13 +121,30 @@ func (a *analyzeCmd) Run(e *env) error {
 			return &exitError{code: 1, msg: pqErr.Error()}
 		}
 	}
-	res, scanErr := e.scan(a.inputFlags, func(file string, r *parse.Record) {
-		agg.File = file
-		agg.Add(r)
-		if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
-			pqErr = pq.add(file, r)
-		}
-	})
+	var res scanResult
+	var scanErr, mergeErr error
+	if pq != nil {
+		// Parquet rows are written in input order, on one goroutine.
+		res, scanErr = e.scan(a.inputFlags, func(file string, r *parse.Record) {
+			agg.File = file
+			agg.Add(r)
+			if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
+				pqErr = pq.add(file, r)
+			}
+		})
+	} else {
+		// One aggregator per chunk, merged into agg in input order.
+		res, scanErr = e.scanParallel(a.inputFlags,
+			func() recordSink { return &aggSink{aggregate.New(opts)} },
+			func(s recordSink) {
+				if err := agg.Merge(s.(*aggSink).Aggregator); err != nil && mergeErr == nil {
+					mergeErr = err
+				}
+			})
+	}
+	if mergeErr != nil {
+		return &exitError{code: 1, msg: "internal error: " + mergeErr.Error()}
+	}
 	var pqFail error // the Parquet file failed (a full disk): still print the report
 	if pq != nil {
 		pqFail = finishParquet(e, pq, pqErr, scanErr, res.failed)
@@ -171,4 +188,13 @@ func (a *analyzeCmd) Run(e *env) error {
 		return &exitError{code: 1, msg: "not every input could be read to its end; the report covers what was read"}
 	}
 	return nil
+}
+
+// aggSink aggregates one chunk of a parallel scan.
+type aggSink struct{ *aggregate.Aggregator }
+
+// Add counts r, labelling problems with file.
+func (s *aggSink) Add(file string, r *parse.Record) {
+	s.File = file
+	s.Aggregator.Add(r)
 }

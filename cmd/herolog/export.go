@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -36,6 +37,14 @@ Examples:
   herolog export archive/ -o lake/ --partition day
   duckdb -c "select dyno, quantile_cont(service_ms, 0.99) from 'requests.parquet' group by 1"`
 }
+
+// exportMemoryLimit is the Go heap's soft limit during an export (unless
+// GOMEMLIMIT is set). The writer's live memory is some 60 MB (a row group's
+// compressed pages and dictionary indices, three batches in flight); without
+// a limit the collector lets the heap grow to twice that before it runs,
+// and peak RSS passes 150 MiB. With it the collector runs earlier, for no
+// measurable CPU time on a 200 MB log.
+const exportMemoryLimit = 100 << 20
 
 // rowWriter is a Parquet table writer (output.RequestWriter or
 // output.EventWriter).
@@ -76,6 +85,9 @@ func (x *exportCmd) Run(e *env) error {
 		part = ""
 	}
 	start := time.Now()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(exportMemoryLimit))
+	}
 	req, err := openSink(x.Output, part, x.Force, newRequests)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}

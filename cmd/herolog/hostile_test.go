@@ -385,7 +385,7 @@ func TestGeneratedHostileInputs(t *testing.T) {
 		maxAlloc uint64
 		check    func(t *testing.T, r *aggregate.Report)
 	}{
-		{"50MB-line-no-newline.log", bigLine, 24 << 20, func(t *testing.T, r *aggregate.Report) {
+		{"50MB-line-no-newline.log", bigLine, 48 << 20, func(t *testing.T, r *aggregate.Report) {
 			if r.Lines.Total != 1 || r.Lines.Oversize != 1 {
 				t.Errorf("lines %+v, want one oversize", r.Lines)
 			}
@@ -399,7 +399,7 @@ func TestGeneratedHostileInputs(t *testing.T) {
 			}
 			_, err := io.WriteString(w, "\n"+router)
 			return err
-		}, 24 << 20, func(t *testing.T, r *aggregate.Report) {
+		}, 48 << 20, func(t *testing.T, r *aggregate.Report) {
 			if r.Lines.Total != 3 || r.Lines.Oversize != 1 || r.Lines.Router != 2 {
 				t.Errorf("lines %+v, want 2 router and 1 oversize", r.Lines)
 			}
@@ -420,7 +420,7 @@ func TestGeneratedHostileInputs(t *testing.T) {
 				}
 			}
 			return nil
-		}, 256 << 20, func(t *testing.T, r *aggregate.Report) {
+		}, 512 << 20, func(t *testing.T, r *aggregate.Report) {
 			if len(r.Codes) > aggregate.MaxCodes+1 || r.Codes[aggregate.OtherKey].Count < 300_000-aggregate.MaxCodes {
 				t.Errorf("%d codes kept, other %+v", len(r.Codes), r.Codes[aggregate.OtherKey])
 			}

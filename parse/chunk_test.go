@@ -1,0 +1,158 @@
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// recordsOf lists what a Reader makes of data, read sequentially.
+func recordsSequential(data []byte, maxLine int) []string {
+	rd := NewReader(bytes.NewReader(data), nil)
+	rd.MaxLine = maxLine
+	var out []string
+	for {
+		r, err := rd.Next()
+		if err != nil {
+			return out
+		}
+		out = append(out, describeRecord(r))
+	}
+}
+
+func describeRecord(r *Record) string {
+	return fmt.Sprintf("%d@%d %s %q", r.Line, r.Offset, r.Kind, r.Message)
+}
+
+// recordsChunked lists what Readers make of data cut by a Chunker of the
+// given size, chunk by chunk, in order.
+func recordsChunked(t *testing.T, rd io.Reader, size, maxLine int) (recs []string, c *Chunker) {
+	t.Helper()
+	c = &Chunker{rd: rd, size: size}
+	r := NewReader(nil, nil)
+	r.MaxLine = maxLine
+	var ch Chunk
+	for seq := 0; c.Next(&ch); seq++ {
+		if ch.Seq != seq {
+			t.Fatalf("chunk %d has Seq %d", seq, ch.Seq)
+		}
+		r.ResetBytes(ch.Data, ch.Line, ch.Offset)
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				break
+			}
+			recs = append(recs, describeRecord(rec))
+		}
+		if got, want := r.Offset(), ch.Offset+int64(len(ch.Data)); got != want {
+			t.Fatalf("chunk %d: reader ends at byte %d, want %d", ch.Seq, got, want)
+		}
+	}
+	return recs, c
+}
+
+// TestChunkerMatchesReader: cutting input into chunks and parsing each one
+// gives the same records, line numbers and offsets as one sequential read,
+// whatever the chunk size, including lines longer than a chunk.
+func TestChunkerMatchesReader(t *testing.T) {
+	router := "2014-09-26T02:24:49.103527+00:00 heroku[router]: at=info method=GET path=\"/\" host=a.example dyno=web.1 connect=0ms service=1ms status=200 bytes=2"
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"empty", ""},
+		{"one newline", "\n"},
+		{"no final newline", "a\nbb\nccc"},
+		{"router lines", strings.Repeat(router+"\n", 7)},
+		{"blank and crlf", "a\r\n\r\n\n  \nb\r\n"},
+		{"over-long lines", "a\n" + strings.Repeat("x", 150) + "\nb\n" + strings.Repeat("y", 45) + "\nc\n" + strings.Repeat("z", 300)},
+		{"long line at the end", "a\n" + strings.Repeat("x", 200)},
+		{"long line ending exactly at a chunk", strings.Repeat("x", 64) + "\nafter\n"},
+		{"mixed", router + "\n" + "2014-09-26T02:24:49+00:00 app[web.1]: hello\n" + strings.Repeat("q", 90) + "\n" + router},
+	}
+	for _, tc := range tests {
+		for _, size := range []int{64, 65, 100, 257, 4096} {
+			t.Run(fmt.Sprintf("%s/%d", tc.name, size), func(t *testing.T) {
+				const maxLine = 40
+				want := recordsSequential([]byte(tc.in), maxLine)
+				got, c := recordsChunked(t, strings.NewReader(tc.in), size, maxLine)
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("chunked:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+				if c.Err() != nil {
+					t.Fatalf("Err() = %v, want nil", c.Err())
+				}
+				var lastLine int64
+				if len(want) > 0 {
+					fmt.Sscan(want[len(want)-1], &lastLine)
+				}
+				if c.Lines() != lastLine {
+					t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
+				}
+			})
+		}
+	}
+}
+
+// TestChunkerReadError: every line before a read error is delivered (the
+// cut one too), then Err reports the error.
+func TestChunkerReadError(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name      string
+		in        string
+		wantLines int64
+	}{
+		{"cut line", "a\nb\nc", 3},
+		{"whole lines", "a\nb\n", 2},
+		{"nothing", "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rd := io.MultiReader(iotest.OneByteReader(strings.NewReader(tc.in)), iotest.ErrReader(boom))
+			got, c := recordsChunked(t, rd, 64, 40)
+			if int64(len(got)) != tc.wantLines {
+				t.Fatalf("got %d records (%v), want %d", len(got), got, tc.wantLines)
+			}
+			if !errors.Is(c.Err(), boom) {
+				t.Fatalf("Err() = %v, want boom", c.Err())
+			}
+			if c.Lines() != tc.wantLines {
+				t.Fatalf("Lines() = %d, want %d", c.Lines(), tc.wantLines)
+			}
+		})
+	}
+}
+
+// TestChunkerSize: NewChunker never cuts chunks a Reader could not hold a
+// whole line of.
+func TestChunkerSize(t *testing.T) {
+	for _, tc := range []struct{ in, want int }{{0, DefaultChunkSize}, {1, 2 * DefaultMaxLine}, {64 << 20, 64 << 20}} {
+		if got := NewChunker(nil, tc.in).size; got != tc.want {
+			t.Errorf("NewChunker(%d) size %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestLooksFramed: octet-counted input is recognised from its first bytes.
+func TestLooksFramed(t *testing.T) {
+	tests := []struct {
+		head string
+		want bool
+	}{
+		{"83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed", true},
+		{"2014-09-26T02:24:49.103527+00:00 heroku[router]: at=info", false},
+		{"123 GET /", false},
+		{"", false},
+		{"<158>1 2012", false},
+	}
+	for _, tc := range tests {
+		if got := LooksFramed([]byte(tc.head)); got != tc.want {
+			t.Errorf("LooksFramed(%q) = %v, want %v", tc.head, got, tc.want)
+		}
+	}
+}
