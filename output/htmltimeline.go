@@ -244,6 +244,11 @@ func timeTicks(start, step int64, from, to, left, width float64) []tick {
 			break
 		}
 	}
+	if span/float64(st) > 8 {
+		// More than 8 days: whole days, still at most eight ticks (a log
+		// whose timestamps are 2,000 years apart drew 730,000 ticks).
+		st = int64(math.Ceil(span/8/86400)) * 86400
+	}
 	layout := "15:04"
 	if st >= 86400 || span > 86400 {
 		layout = "Jan 2 15:04"

@@ -247,6 +247,11 @@ func TestHostileCorpus(t *testing.T) {
 					t.Fatalf("%v: stderr lets %s through: %q", args, bad, stderr)
 				}
 				format := args[2]
+				// Small input, small output: a 150-byte log whose years
+				// are 2,000 apart once drew 730,000 time ticks (58 MB).
+				if out.Len() > 4<<20 {
+					t.Errorf("%v: %d bytes of output from a %d-byte input", args, out.Len(), len(data))
+				}
 				checkOutput(t, format, finalReport(args, out.Bytes()))
 				if format != "json" {
 					continue
