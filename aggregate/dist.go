@@ -26,12 +26,59 @@ const (
 // allocates its histogram on the first value.
 type Dist struct {
 	h       *hdrhistogram.Histogram
+	small   []int64 // histogram values kept as a list while h is nil (at most distSmall)
 	highest int64 // histogram range; 0 means MaxTrackableMS
 	Count   int64 // values recorded
 	Sum     int64 // exact sum of the values, in ms (unclamped)
 	Min     int64 // exact minimum, ms
 	Max     int64 // exact maximum, ms (unclamped)
 	Clamped int64 // values above the histogram range, recorded at its top
+}
+
+// distSmall is how many values a Dist keeps as a plain list before it
+// allocates its HDR histogram (about 100 KB). Groups that see few requests
+// — in a parallel scan, a chunk's share of a million distinct paths — then
+// cost a few hundred bytes instead of a histogram each, and the histogram
+// built from the list later holds exactly what recording the values one by
+// one would have: quantiles are unchanged.
+const distSmall = 32
+
+// recordHist adds one value (already within range) to the histogram, or to
+// the list while it is short.
+func (d *Dist) recordHist(hv int64) {
+	if d.h == nil {
+		if len(d.small) < distSmall {
+			if d.small == nil {
+				d.small = make([]int64, 0, distSmall)
+			}
+			d.small = append(d.small, hv)
+			return
+		}
+		d.materialize()
+	}
+	_ = d.h.RecordValue(hv) // cannot fail: hv is within range
+}
+
+// materialize builds the histogram from the list.
+func (d *Dist) materialize() {
+	if d.h != nil {
+		return
+	}
+	d.h = hdrhistogram.New(1, d.limit(), SigFigs)
+	for _, v := range d.small {
+		_ = d.h.RecordValue(v)
+	}
+	d.small = nil
+}
+
+// hist returns the histogram, built from the list if need be; nil when
+// nothing was recorded.
+func (d *Dist) hist() *hdrhistogram.Histogram {
+	if d.h == nil && len(d.small) == 0 {
+		return nil
+	}
+	d.materialize()
+	return d.h
 }
 
 // newDist returns a Dist whose histogram tracks values up to highest ms.
@@ -50,9 +97,6 @@ func (d *Dist) Record(v int64) {
 	if v < 0 {
 		return
 	}
-	if d.h == nil {
-		d.h = hdrhistogram.New(1, d.limit(), SigFigs)
-	}
 	if d.Count == 0 || v < d.Min {
 		d.Min = v
 	}
@@ -70,16 +114,13 @@ func (d *Dist) Record(v int64) {
 		hv = d.limit()
 		d.Clamped++
 	}
-	_ = d.h.RecordValue(hv) // cannot fail: hv is within range
+	d.recordHist(hv)
 }
 
 // Merge adds the values of o into d.
 func (d *Dist) Merge(o *Dist) {
 	if o.Count == 0 {
 		return
-	}
-	if d.h == nil {
-		d.h = hdrhistogram.New(1, d.limit(), SigFigs)
 	}
 	if d.Count == 0 || o.Min < d.Min {
 		d.Min = o.Min
@@ -94,13 +135,20 @@ func (d *Dist) Merge(o *Dist) {
 		d.Max = o.Max
 	}
 	d.Clamped += o.Clamped
+	if o.h == nil {
+		for _, v := range o.small {
+			d.recordHist(v)
+		}
+		return
+	}
+	d.materialize()
 	d.h.Merge(o.h)
 }
 
 // Quantile returns the value at quantile q (a fraction, 0 to 1) in ms,
 // never above the exact maximum; 0 when empty.
 func (d *Dist) Quantile(q float64) int64 {
-	if d.Count == 0 || d.h == nil {
+	if d.Count == 0 || d.hist() == nil {
 		return 0
 	}
 	return d.capped(d.h.ValueAtQuantile(q * 100)) // hdrhistogram-go takes percent
@@ -128,7 +176,7 @@ func (d *Dist) Mean() float64 {
 
 // Histogram returns the underlying HDR histogram (nil when empty). Callers
 // must not modify it; use Clone to keep a copy.
-func (d *Dist) Histogram() *hdrhistogram.Histogram { return d.h }
+func (d *Dist) Histogram() *hdrhistogram.Histogram { return d.hist() }
 
 // Summary is a distribution's numbers as reported. All values are
 // milliseconds; quantiles come from the HDR histogram (3 significant
@@ -152,7 +200,7 @@ func (d *Dist) Summary() Summary {
 	if d.Count == 0 {
 		return Summary{}
 	}
-	vals := d.h.ValueAtPercentilesSlice([]float64{50, 95, 99, 99.9})
+	vals := d.hist().ValueAtPercentilesSlice([]float64{50, 95, 99, 99.9})
 	for i := range vals {
 		vals[i] = d.capped(vals[i])
 	}

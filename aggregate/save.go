@@ -451,7 +451,7 @@ func (dist *Dist) encode(e *encoder) {
 	e.varint(dist.Min)
 	e.varint(dist.Max)
 	e.varint(dist.Clamped)
-	encodeHistogram(e, dist.h)
+	encodeHistogram(e, dist.hist())
 }
 
 // decode restores a Dist whose histogram must have geometry geo.

@@ -17,7 +17,7 @@ type SpectrumPoint struct {
 // spectrum and never exceed the exact maximum; the first point is the
 // exact minimum and the last the exact maximum.
 func (d *Dist) Spectrum() []SpectrumPoint {
-	if d.Count == 0 || d.h == nil {
+	if d.Count == 0 || d.hist() == nil {
 		return nil
 	}
 	inner := SpectrumPercentiles[1 : len(SpectrumPercentiles)-1]

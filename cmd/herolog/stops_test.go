@@ -316,15 +316,12 @@ func maxRSS(t *testing.T, bin string, args ...string) (int64, []byte) {
 }
 
 // RSSBudget is the most memory (peak RSS) herolog analyze may use on any
-// input, whatever its size or number of distinct keys, with GOMAXPROCS=2.
-// The sequential scan measured 48-55 MB on a million distinct keys. The
-// parallel scan keeps an aggregator (groups, tail sections) per chunk in
-// flight, up to 4 per worker: on a million distinct keys it measured
-// 364-614 MB with 2 workers, 770 MB with 4, and about 250 MB on an
-// ordinary 200 MB log. The budget is fixed, so a leak or a lost cap still
-// fails (a million groups without caps would need over 100 GB), but it
-// is far above what the sequential scan needed: see docs/safety.md.
-const RSSBudget = 1 << 30
+// input, here a million distinct keys: the project's budget is 150 MiB;
+// the margin is for a loaded machine's garbage collector. Measured with
+// GOMAXPROCS=2: 108-116 MB since a distribution keeps its first 32 values
+// as a list instead of a 100 KB histogram (364-614 MB before, when every
+// chunk's aggregator held a histogram per distinct key).
+const RSSBudget = 200 << 20
 
 // TestMemoryCaps streams a million router lines whose path, host and dyno
 // are all distinct through the built binary grouped by each of them: the
