@@ -27,12 +27,12 @@ const (
 type Dist struct {
 	h       *hdrhistogram.Histogram
 	small   []int64 // histogram values kept as a list while h is nil (at most distSmall)
-	highest int64 // histogram range; 0 means MaxTrackableMS
-	Count   int64 // values recorded
-	Sum     int64 // exact sum of the values, in ms (unclamped)
-	Min     int64 // exact minimum, ms
-	Max     int64 // exact maximum, ms (unclamped)
-	Clamped int64 // values above the histogram range, recorded at its top
+	highest int64   // histogram range; 0 means MaxTrackableMS
+	Count   int64   // values recorded
+	Sum     int64   // exact sum of the values, in ms (unclamped)
+	Min     int64   // exact minimum, ms
+	Max     int64   // exact maximum, ms (unclamped)
+	Clamped int64   // values above the histogram range, recorded at its top
 }
 
 // distSmall is how many values a Dist keeps as a plain list before it
