@@ -285,9 +285,9 @@ func (a *Aggregator) Add(r *parse.Record) {
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
-		a.groupFor(r).add(r)
+		a.groupFor(r, a.tail.tmpl).add(r)
 		for _, alt := range a.alts {
-			alt.groupFor(r).add(r)
+			alt.groupFor(r, a.tail.tmpl).add(r)
 		}
 		if a.iv != nil {
 			a.iv.add(r)
@@ -326,8 +326,8 @@ func problemOf(file string, r *parse.Record) Problem {
 }
 
 // groupFor returns the group of a router record, creating it (or folding
-// into other) as needed.
-func (a *Aggregator) groupFor(r *parse.Record) *group {
+// into other) as needed. tmpl is the record's templated route (see Route).
+func (a *Aggregator) groupFor(r *parse.Record, tmpl []byte) *group {
 	switch a.opts.By {
 	case ByDyno:
 		k := r.Dyno
@@ -336,8 +336,7 @@ func (a *Aggregator) groupFor(r *parse.Record) *group {
 		}
 		return a.lookup(k)
 	case ByRoute:
-		a.keyBuf = Route(a.keyBuf[:0], r.Path)
-		return a.lookupBytes(a.keyBuf)
+		return a.lookupBytes(tmpl)
 	case ByHost:
 		if len(r.Host) == 0 {
 			return a.lookup(NoneKey)

@@ -35,6 +35,7 @@ func (t *tailState) encode(e *encoder) {
 }
 
 func (t *tailState) decode(d *decoder) {
+	t.routeCache = nil // the route states are replaced
 	t.timeline.decode(d)
 	t.slowest.decode(d)
 	t.routes.decode(d)

@@ -119,7 +119,45 @@ type tailState struct {
 	routes   routeStats
 	health   health
 	hol      hol
-	routeBuf []byte
+	// routeCache maps recent request paths to their template and route
+	// state, so most requests skip Route and the routes map; tmpl is the
+	// template of the record being added (for grouping by route).
+	routeCache *[routeCacheSize]routeEntry
+	tmpl       []byte
+}
+
+// routeCacheSize is the number of entries of the path cache (direct-mapped).
+const routeCacheSize = 256
+
+// routeEntry is one path's template and route state. The mapping cannot
+// go stale: a route kept stays kept, and a route folded into other stays
+// folded (merges only add routes, under the same cap).
+type routeEntry struct {
+	path, tmpl []byte
+	stat       *routeStat
+}
+
+// route returns the cache entry of path, templating it on a miss.
+func (t *tailState) route(path []byte) *routeEntry {
+	if t.routeCache == nil {
+		t.routeCache = new([routeCacheSize]routeEntry)
+	}
+	n := len(path)
+	var h uint32
+	if n > 0 {
+		h = uint32(n)*31 + uint32(path[n-1])
+		h = h*31 + uint32(path[n/2])
+		h = h*31 + uint32(path[n/3])
+		h = h*31 + uint32(path[n-1-n/3])
+	}
+	e := &t.routeCache[(h*2654435761)>>24]
+	if e.stat != nil && string(e.path) == string(path) {
+		return e
+	}
+	e.path = append(e.path[:0], path...)
+	e.tmpl = Route(e.tmpl[:0], path)
+	e.stat = t.routes.lookup(e.tmpl)
+	return e
 }
 
 func (t *tailState) init(o Options) {
@@ -135,8 +173,10 @@ func (t *tailState) init(o Options) {
 func (t *tailState) add(r *parse.Record) {
 	switch r.Kind {
 	case parse.KindRouter:
-		t.routeBuf = Route(t.routeBuf[:0], r.Path)
-		route := t.routes.add(t.routeBuf, r)
+		e := t.route(r.Path)
+		t.tmpl = e.tmpl
+		e.stat.add(r)
+		route := e.stat.Key
 		if r.HasTime {
 			t.timeline.addRequest(r)
 			t.hol.add(r, route)
