@@ -285,7 +285,11 @@ func (a *Aggregator) Add(r *parse.Record) {
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
-		a.groupFor(r, a.tail.tmpl).add(r)
+		if a.opts.By == ByDyno {
+			a.dynoGroup(a.tail.cur).add(r)
+		} else {
+			a.groupFor(r, a.tail.tmpl).add(r)
+		}
 		for _, alt := range a.alts {
 			alt.groupFor(r, a.tail.tmpl).add(r)
 		}
@@ -362,6 +366,22 @@ func (a *Aggregator) groupFor(r *parse.Record, tmpl []byte) *group {
 		return a.lookupBytes(a.lastMinuteKey) // no allocation once the minute's group exists
 	}
 	return a.lookup(NoneKey)
+}
+
+// dynoGroup returns the by-dyno group of the dyno of e, looking it up once
+// per cache entry.
+func (a *Aggregator) dynoGroup(e *dynoEntry) *group {
+	if !e.grpSet {
+		e.group, e.grpSet = a.groups[e.name], true
+		if e.group == nil && len(a.groups) < a.opts.MaxGroups {
+			e.group = newGroup(e.name)
+			a.groups[e.name] = e.group
+		}
+	}
+	if e.group == nil {
+		return a.otherGroup()
+	}
+	return e.group
 }
 
 func (a *Aggregator) lookup(k string) *group {

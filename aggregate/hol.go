@@ -246,12 +246,9 @@ func (h *hol) dyno(name string) *holDyno {
 	return d
 }
 
-func (h *hol) add(r *parse.Record, route string) {
+// add examines r, routed to the dyno d (h.dyno(r.Dyno)).
+func (h *hol) add(r *parse.Record, route string, d *holDyno) {
 	if r.Service < 0 || r.Dyno == "" {
-		return
-	}
-	d := h.dyno(r.Dyno)
-	if d == nil {
 		return
 	}
 	conn := max(r.Connect, 0)

@@ -36,6 +36,7 @@ func (t *tailState) encode(e *encoder) {
 
 func (t *tailState) decode(d *decoder) {
 	t.routeCache = nil // the route states are replaced
+	t.dynoCache, t.cur = nil, nil
 	t.timeline.decode(d)
 	t.slowest.decode(d)
 	t.routes.decode(d)

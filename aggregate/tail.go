@@ -124,6 +124,45 @@ type tailState struct {
 	// template of the record being added (for grouping by route).
 	routeCache *[routeCacheSize]routeEntry
 	tmpl       []byte
+	dynoCache  *[dynoCacheSize]dynoEntry
+	cur        *dynoEntry // the dyno of the router record being added
+}
+
+// dynoEntry is one dyno name's state in the sections keyed by dyno, found
+// once per record (dynoCache) instead of once per section.
+type dynoEntry struct {
+	name   string
+	health *dynoHealth
+	hol    *holDyno // nil when past holMaxDynos
+	group  *group   // the by-dyno group; nil when folded into other
+	grpSet bool     // group was looked up
+}
+
+// dynoCacheSize is the number of entries of the dyno cache (direct-mapped).
+const dynoCacheSize = 64
+
+// dynoFor returns the cache entry of a router record's dyno (NoneKey when
+// it names none). Entries are dropped when anything is merged or decoded
+// into the aggregator, since a merge may add the dyno to a section.
+func (t *tailState) dynoFor(name string) *dynoEntry {
+	if name == "" {
+		name = NoneKey
+	}
+	if t.dynoCache == nil {
+		t.dynoCache = new([dynoCacheSize]dynoEntry)
+	}
+	n := len(name)
+	h := uint32(n)*31 + uint32(name[n-1])
+	h = h*31 + uint32(name[n/2])
+	e := &t.dynoCache[(h*2654435761)>>26]
+	if e.health != nil && e.name == name {
+		return e
+	}
+	*e = dynoEntry{name: name, health: t.health.get(name)}
+	if name != NoneKey {
+		e.hol = t.hol.dyno(name)
+	}
+	return e
 }
 
 // routeCacheSize is the number of entries of the path cache (direct-mapped).
@@ -177,12 +216,16 @@ func (t *tailState) add(r *parse.Record) {
 		t.tmpl = e.tmpl
 		e.stat.add(r)
 		route := e.stat.Key
+		d := t.dynoFor(r.Dyno)
+		t.cur = d
 		if r.HasTime {
 			t.timeline.addRequest(r)
-			t.hol.add(r, route)
+			if d.hol != nil {
+				t.hol.add(r, route, d.hol)
+			}
 		}
 		t.slowest.add(r)
-		t.health.addRequest(r)
+		d.health.addRequest(r)
 	case parse.KindDyno:
 		t.health.addDyno(r)
 		if r.HasTime && (r.Code == "R14" || r.Code == "R15") {
@@ -194,6 +237,7 @@ func (t *tailState) add(r *parse.Record) {
 }
 
 func (t *tailState) merge(o *tailState) {
+	t.dynoCache, t.cur = nil, nil
 	t.timeline.merge(&o.timeline)
 	t.slowest.merge(&o.slowest)
 	t.routes.merge(&o.routes)
