@@ -37,6 +37,18 @@ type Dist struct {
 // newDist returns a Dist whose histogram tracks values up to highest ms.
 func newDist(highest int64) Dist { return Dist{highest: highest} }
 
+// newHist returns an empty histogram of d's range (pooled when the range
+// is one of the usual two).
+func (d *Dist) newHist() *hdrhistogram.Histogram {
+	switch d.limit() {
+	case MaxTrackableMS:
+		return newHist(histService)
+	case MaxConnectMS:
+		return newHist(histConnect)
+	}
+	return hdrhistogram.New(1, d.limit(), SigFigs)
+}
+
 func (d *Dist) limit() int64 {
 	if d.highest == 0 {
 		return MaxTrackableMS
@@ -51,7 +63,7 @@ func (d *Dist) Record(v int64) {
 		return
 	}
 	if d.h == nil {
-		d.h = hdrhistogram.New(1, d.limit(), SigFigs)
+		d.h = d.newHist()
 	}
 	if d.Count == 0 || v < d.Min {
 		d.Min = v
@@ -79,7 +91,7 @@ func (d *Dist) Merge(o *Dist) {
 		return
 	}
 	if d.h == nil {
-		d.h = hdrhistogram.New(1, d.limit(), SigFigs)
+		d.h = d.newHist()
 	}
 	if d.Count == 0 || o.Min < d.Min {
 		d.Min = o.Min

@@ -241,7 +241,7 @@ func (h *hol) dyno(name string) *holDyno {
 	if len(h.Dynos) >= holMaxDynos {
 		return nil
 	}
-	d := &holDyno{}
+	d := &holDyno{Recent: newHolBuf(), First: newHolBuf()}
 	h.Dynos[name] = d
 	return d
 }

@@ -62,7 +62,7 @@ func (d *hist2) record(v int64) {
 		return
 	}
 	if d.H == nil {
-		d.H = hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+		d.H = newHist(histSection)
 	}
 	d.Count++
 	d.Sum += v
@@ -80,7 +80,7 @@ func (d *hist2) merge(o *hist2) {
 		return
 	}
 	if d.H == nil {
-		d.H = hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+		d.H = newHist(histSection)
 	}
 	d.Count += o.Count
 	d.Sum += o.Sum
