@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"bytes"
 	"math"
 	"time"
 
@@ -122,7 +123,7 @@ type tailState struct {
 	// routeCache maps recent request paths to their template and route
 	// state, so most requests skip Route and the routes map; tmpl is the
 	// template of the record being added (for grouping by route).
-	routeCache *[routeCacheSize]routeEntry
+	routeCache *routeCache
 	tmpl       []byte
 	dynoCache  *[dynoCacheSize]dynoEntry
 	cur        *dynoEntry // the dyno of the router record being added
@@ -168,6 +169,13 @@ func (t *tailState) dynoFor(name string) *dynoEntry {
 // routeCacheSize is the number of entries of the path cache (direct-mapped).
 const routeCacheSize = 256
 
+// routeCache holds recent paths (paths) and the parts before the last
+// segment of paths ending in an identifier (ids), direct-mapped.
+type routeCache struct {
+	paths [routeCacheSize]routeEntry
+	ids   [64]routeEntry
+}
+
 // routeEntry is one path's template and route state. The mapping cannot
 // go stale: a route kept stays kept, and a route folded into other stays
 // folded (merges only add routes, under the same cap).
@@ -179,7 +187,7 @@ type routeEntry struct {
 // route returns the cache entry of path, templating it on a miss.
 func (t *tailState) route(path []byte) *routeEntry {
 	if t.routeCache == nil {
-		t.routeCache = new([routeCacheSize]routeEntry)
+		t.routeCache = new(routeCache)
 	}
 	n := len(path)
 	var h uint32
@@ -189,9 +197,33 @@ func (t *tailState) route(path []byte) *routeEntry {
 		h = h*31 + uint32(path[n/3])
 		h = h*31 + uint32(path[n-1-n/3])
 	}
-	e := &t.routeCache[(h*2654435761)>>24]
+	e := &t.routeCache.paths[(h*2654435761)>>24]
 	if e.stat != nil && string(e.path) == string(path) {
 		return e
+	}
+	// A path whose last segment is an identifier ("/api/users/42") is
+	// likely unique: it is looked up by the part before that segment in a
+	// second cache, and not cached itself, so it does not evict the
+	// entries of common paths. Route(prefix + id) is Route(prefix) + ":id".
+	p := path
+	if i := bytes.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if i := bytes.IndexByte(p, '#'); i >= 0 {
+		p = p[:i]
+	}
+	if j := bytes.LastIndexByte(p, '/'); j >= 0 && isID(p[j+1:]) {
+		prefix := p[:j+1]
+		n := len(prefix)
+		h := uint32(n)*31 + uint32(prefix[n/2])
+		h = h*31 + uint32(prefix[n-1-n/3])
+		ie := &t.routeCache.ids[(h*2654435761)>>(32-6)]
+		if ie.stat == nil || string(ie.path) != string(prefix) {
+			ie.path = append(ie.path[:0], prefix...)
+			ie.tmpl = append(Route(ie.tmpl[:0], prefix), ":id"...)
+			ie.stat = t.routes.lookup(ie.tmpl)
+		}
+		return ie
 	}
 	e.path = append(e.path[:0], path...)
 	e.tmpl = Route(e.tmpl[:0], path)
