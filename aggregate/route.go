@@ -78,6 +78,18 @@ func isID(s []byte) bool {
 			d |= int(f & 1)
 		}
 		return d != 0
+	case n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-':
+		// A UUID when the 32 others are hex; else the general rules.
+		uuid := true
+		for i, c := range s {
+			if idClass[c]&2 == 0 && i != 8 && i != 13 && i != 18 && i != 23 {
+				uuid = false
+				break
+			}
+		}
+		if uuid {
+			return true
+		}
 	}
 	digits, hex, alnum := 0, 0, 0
 	for _, c := range s {
