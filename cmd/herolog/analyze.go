@@ -12,8 +12,9 @@ import (
 
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
-	inputFlags `embed:""`
-	saveFlags  `embed:""`
+	inputFlags    `embed:""`
+	progressFlags `embed:""`
+	saveFlags     `embed:""`
 
 	Format    string `short:"f" help:"Output format: ${enum}." enum:"${formats}" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
 	Color     string `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
@@ -123,6 +124,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	var res scanResult
 	var scanErr, mergeErr error
+	stopProgress := e.startProgress(a.progressFlags)
 	if pq != nil {
 		// Parquet rows are written in input order, on one goroutine.
 		res, scanErr = e.scan(a.inputFlags, func(file string, r *parse.Record) {
@@ -144,6 +146,7 @@ func (a *analyzeCmd) Run(e *env) error {
 				chunk.Release() // its histograms and buffers go to the next chunks
 			})
 	}
+	stopProgress()
 	if mergeErr != nil {
 		return &exitError{code: 1, msg: "internal error: " + mergeErr.Error()}
 	}

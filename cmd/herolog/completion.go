@@ -21,10 +21,12 @@ type completionCmd struct {
 
 // Help is shown under the command's usage line.
 func (c *completionCmd) Help() string {
-	return `Load completion in the current shell, or add the line to its startup file:
-  bash: source <(herolog completion bash)        # ~/.bashrc
-  zsh:  source <(herolog completion zsh)         # ~/.zshrc
-  fish: herolog completion fish | source         # ~/.config/fish/config.fish`
+	return `Load completion in the current shell, or add the line to its startup file.
+
+Examples:
+  source <(herolog completion bash)        # bash, in ~/.bashrc
+  source <(herolog completion zsh)         # zsh, in ~/.zshrc
+  herolog completion fish | source         # fish, in ~/.config/fish/config.fish`
 }
 
 var completionScripts = map[string]string{

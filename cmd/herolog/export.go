@@ -17,7 +17,8 @@ import (
 
 // exportCmd is `herolog export`.
 type exportCmd struct {
-	inputFlags `embed:""`
+	inputFlags    `embed:""`
+	progressFlags `embed:""`
 
 	Output    string `short:"o" required:"" placeholder:"PATH" help:"Requests table: a .parquet file, or a directory with --partition." group:"Output"`
 	Events    string `placeholder:"PATH" help:"Also write the events table (dyno state changes, R-codes, memory, runtime metrics, logplex L-codes) to this file or, with --partition, directory." group:"Output"`
@@ -103,6 +104,8 @@ func (x *exportCmd) Run(e *env) error {
 		sinks = append(sinks, ev)
 	}
 	var werr error
+	stopProgress := e.startProgress(x.progressFlags)
+	defer stopProgress()
 	res, scanErr := e.scan(x.inputFlags, func(file string, r *parse.Record) {
 		if werr != nil {
 			return

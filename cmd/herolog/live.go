@@ -20,8 +20,8 @@ type liveCmd struct {
 
 	Every     time.Duration `help:"Redraw the screen (or write a snapshot) this often." default:"2s" env:"HEROLOG_EVERY" group:"Live"`
 	Window    time.Duration `help:"Length of the rolling window, in log time (cut into 12 slots of at least 1s)." default:"1m" env:"HEROLOG_WINDOW" group:"Live"`
-	By        string        `short:"b" help:"Group requests by: ${enum} (keys d, r, c switch on a terminal)." enum:"dyno,route,code" default:"dyno" env:"HEROLOG_BY" group:"Analysis"`
-	Format    string        `short:"f" help:"Off a terminal: snapshots as a text table, or json (one object per line, the final report last)." enum:"table,json" default:"table" env:"HEROLOG_FORMAT" group:"Output"`
+	By        string        `short:"b" help:"Group requests by: ${enum} (keys d, r, c switch on a terminal)." enum:"dyno,route,code" default:"dyno" env:"HEROLOG_LIVE_BY" group:"Analysis"`
+	Format    string        `short:"f" help:"Off a terminal: snapshots as a text table, or json (one object per line, the final report last)." enum:"table,json" default:"table" env:"HEROLOG_LIVE_FORMAT" group:"Output"`
 	Color     string        `help:"Colour: auto (a terminal without NO_COLOR), always, never." enum:"auto,always,never" default:"auto" env:"HEROLOG_COLOR" group:"Output"`
 	MaxGroups int           `help:"Most distinct groups kept since the start; requests of further keys fold into 'other'." default:"500" env:"HEROLOG_MAX_GROUPS" group:"Analysis"`
 }

@@ -29,11 +29,11 @@ type cli struct {
 	Version versionFlag `help:"Print the version and exit." short:"V"`
 
 	Analyze    analyzeCmd    `cmd:"" help:"Per-dyno (or route, host, status, minute) latency tails and Heroku error codes from log files."`
+	Live       liveCmd       `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
+	Export     exportCmd     `cmd:"" help:"Every request (and, with --events, every dyno event) as Parquet for pandas, polars, DuckDB or Spark."`
 	Merge      mergeCmd      `cmd:"" help:"Merge summaries saved by 'analyze --save' into the report of one run over all their inputs."`
 	Plan       planCmd       `cmd:"" help:"How many dynos the traffic in the logs needs, under Heroku's random routing and smarter routers (a simulation)."`
 	Completion completionCmd `cmd:"" help:"Print the shell code that enables tab completion (bash, zsh, fish)."`
-	Live       liveCmd       `cmd:"" help:"Watch a live log stream (heroku logs --tail | herolog live): rolling per-dyno tails, redrawn."`
-	Export     exportCmd     `cmd:"" help:"Every request (and, with --events, every dyno event) as Parquet for pandas, polars, DuckDB or Spark."`
 }
 
 const description = `The truth about a Heroku app's latency: not the average, the tail.
@@ -41,7 +41,9 @@ const description = `The truth about a Heroku app's latency: not the average, th
 Examples:
   herolog analyze logs.txt                       # per-dyno p50/p99/p99.9/max, error codes
   heroku logs -n 1500 | herolog analyze - --by route
-  herolog analyze archive/*.tsv.gz --format json > report.json`
+  herolog analyze archive/*.tsv.gz --format json > report.json
+  heroku logs --tail -a myapp | herolog live
+  herolog plan logs.txt --dynos 2..12`
 
 // env is what commands get from run: the streams and the context that
 // ends on SIGINT or SIGTERM.
@@ -54,6 +56,7 @@ type env struct {
 	isTerminal func(w any) bool
 	getenv     func(string) string
 	live       liveHooks // clock, ticker, keyboard and screen size of live; zero means the real ones
+	progress   *progress // the progress bar of the running command, nil when none
 }
 
 // exitError carries an exit status with its message. An empty message

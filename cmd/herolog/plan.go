@@ -12,16 +12,17 @@ import (
 
 // planCmd is `herolog plan`.
 type planCmd struct {
-	inputFlags `embed:""`
+	inputFlags    `embed:""`
+	progressFlags `embed:""`
 
 	Dynos      string  `help:"Dyno counts to simulate: a range (2..12), a list (2,4,8) or both; default from the Little's-law minimum to twice the current count." placeholder:"N..M" group:"Plan"`
-	Workers    int     `help:"Requests one dyno serves at once: processes × threads (WEB_CONCURRENCY × RAILS_MAX_THREADS); 0 infers it from the log." default:"0" group:"Plan"`
+	Workers    int     `help:"Requests one dyno serves at once: processes × threads (WEB_CONCURRENCY × RAILS_MAX_THREADS); 0 infers it from the log." default:"0" env:"HEROLOG_WORKERS" group:"Plan"`
 	Routing    string  `help:"Routing policies to compare, the first is the recommendation: random (Heroku's router), least-conn, slow-fast, pooled (one shared queue, the bound no router beats)." default:"random,least-conn" group:"Plan"`
 	SlowRoutes string  `help:"Routes the slow-fast policy sends to their own pool: 'auto' (median app time at least --slow-threshold, or most of the H12s) or a comma-separated list of routes such as /reports/export,/api/users/:id." default:"auto" group:"Plan"`
 	SlowMS     float64 `name:"slow-threshold" help:"Median app time in ms from which --slow-routes auto calls a route slow." default:"1000" group:"Plan"`
-	Target     string  `help:"Service level to meet: p50|p90|p99|p999|max|mean of queue|total, '<', a duration." default:"p99 queue < 100ms" group:"Plan"`
+	Target     string  `help:"Service level to meet: p50|p90|p99|p999|max|mean of queue|total, '<', a duration." default:"p99 queue < 100ms" env:"HEROLOG_TARGET" group:"Plan"`
 	Scale      string  `help:"Traffic multiplier, 'what if traffic doubles': 2x, 1.5, 150%." default:"1x" group:"Plan"`
-	DynoPrice  float64 `help:"Price of one dyno in dollars per month, to show the monthly cost (e.g. 25 for Standard-1X)." default:"0" group:"Plan"`
+	DynoPrice  float64 `help:"Price of one dyno in dollars per month, to show the monthly cost (e.g. 25 for Standard-1X)." default:"0" env:"HEROLOG_DYNO_PRICE" group:"Plan"`
 	Seed       uint64  `help:"Seed of the simulated random router; the same seed gives the same plan." default:"1" group:"Plan"`
 
 	Format string `short:"f" help:"Output format: ${enum}." enum:"table,json" default:"table" group:"Output"`
@@ -104,7 +105,9 @@ func (p *planCmd) Run(e *env) error {
 		return &exitError{code: 2, msg: err.Error()}
 	}
 	col := plan.NewCollector()
+	stopProgress := e.startProgress(p.progressFlags)
 	res, scanErr := e.scan(p.inputFlags, func(_ string, r *parse.Record) { col.Add(r) })
+	stopProgress()
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
 		return scanErr

@@ -102,6 +102,7 @@ func (e *env) scanInputs(f inputFlags, read func(name string, src io.Reader) inp
 	if err != nil {
 		return res, &exitError{code: 1, msg: err.Error()}
 	}
+	e.progress.setTotal(input.TotalSize(names))
 	for _, name := range names {
 		in := aggregate.Input{Name: displayName(name)}
 		src, err := input.Open(name, e.stdin)
@@ -113,7 +114,9 @@ func (e *env) scanInputs(f inputFlags, read func(name string, src io.Reader) inp
 			continue
 		}
 		in.Compression = src.Compression
+		e.progress.begin(src)
 		r := read(in.Name, src)
+		e.progress.end(src)
 		src.Close()
 		in.Lines, in.Bytes = r.records, r.bytes
 		var xe *exitError
@@ -167,9 +170,12 @@ func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse
 			res.err = strictError(name, rec)
 			break
 		}
-		if res.records&4095 == 0 && e.ctx.Err() != nil {
-			res.err = errInterrupted
-			break
+		if res.records&4095 == 0 {
+			e.progress.addLines(4096)
+			if e.ctx.Err() != nil {
+				res.err = errInterrupted
+				break
+			}
 		}
 	}
 	return res
@@ -314,6 +320,7 @@ func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.R
 		}
 	}
 	res.bytes = rd.Offset() - ch.Offset
+	e.progress.addLines(res.records)
 	return res
 }
 

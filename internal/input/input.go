@@ -94,6 +94,24 @@ func Expand(names []string) ([]string, error) {
 	return out, nil
 }
 
+// TotalSize returns the summed size on disk of the named inputs (after
+// Expand), or -1 when one of them has no known size (stdin, a pipe, a file
+// that cannot be read).
+func TotalSize(names []string) int64 {
+	var total int64
+	for _, n := range names {
+		if n == Stdin {
+			return -1
+		}
+		fi, err := os.Stat(n)
+		if err != nil || !fi.Mode().IsRegular() {
+			return -1
+		}
+		total += fi.Size()
+	}
+	return total
+}
+
 // Open opens name ("-" is stdin) and sets up decompression from the first
 // bytes. The error names the file and says what went wrong.
 func Open(name string, stdin io.Reader) (*Source, error) {
