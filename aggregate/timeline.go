@@ -71,6 +71,7 @@ type tlBucket struct {
 	Service hist2
 	Errors  int64
 	Dynos   []tlDyno // per dyno, at most maxBucketDynos
+	sp      []uint64 // Service's counts while compact (compact.go)
 }
 
 // tlDyno is one dyno's numbers in one bucket.
@@ -100,6 +101,9 @@ func (t *timeline) width() int64 { return t.Base * bucketStep(t.Step) }
 func (t *timeline) bucket(us int64) *tlBucket {
 	idx := floorDiv(us, t.width())
 	if idx == t.lastIdx && t.last != nil {
+		if t.last.sp != nil {
+			t.last.expand()
+		}
 		return t.last
 	}
 	b := t.Buckets[idx]
@@ -115,6 +119,9 @@ func (t *timeline) bucket(us int64) *tlBucket {
 		t.Lo, t.Hi = lo, hi
 		b = &tlBucket{}
 		t.Buckets[idx] = b
+	}
+	if b.sp != nil {
+		b.expand()
 	}
 	t.last, t.lastIdx = b, idx
 	return b
@@ -172,7 +179,10 @@ func (b *tlBucket) dyno(name string) *tlDyno {
 }
 
 func (b *tlBucket) merge(o *tlBucket) {
-	b.Service.merge(&o.Service)
+	b.expand()
+	os, done := o.service()
+	b.Service.merge(&os)
+	done()
 	b.Errors += o.Errors
 	for _, od := range o.Dynos {
 		d := b.dyno(od.Dyno)
@@ -247,6 +257,7 @@ func (t *timeline) merge(o *timeline) {
 		nb := t.bucket(us)
 		nb.merge(b)
 	}
+	t.compactPast()
 }
 
 func (t *timeline) report(a *Aggregator) *Timeline {
@@ -268,7 +279,8 @@ func (t *timeline) report(a *Aggregator) *Timeline {
 			if cover < 1 {
 				cover = 1
 			}
-			s := &b.Service
+			sd, done := b.service()
+			s := &sd
 			tb.Requests = s.Count
 			tb.RPS = round3(float64(s.Count) / cover)
 			tb.MeanMS = round1(s.mean())
@@ -277,6 +289,7 @@ func (t *timeline) report(a *Aggregator) *Timeline {
 			tb.Errors = b.Errors
 			tb.Busy = round2(float64(s.Sum) / 1000 / cover)
 			tb.Outlier = s.Max >= TimelineOutlierMinMS && float64(s.Max) >= TimelineOutlierRatio*s.mean()
+			done()
 		}
 		tl.Buckets = append(tl.Buckets, tb)
 	}
