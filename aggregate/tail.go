@@ -137,6 +137,11 @@ type dynoEntry struct {
 	hol    *holDyno // nil when past holMaxDynos
 	group  *group   // the by-dyno group; nil when folded into other
 	grpSet bool     // group was looked up
+	// tlBucket is the timeline bucket the dyno was last counted in and
+	// tlIndex its place in the bucket's Dynos (-1: not kept there). A
+	// dyno's place never changes: Dynos are only appended to.
+	tlBucket *tlBucket
+	tlIndex  int
 }
 
 // dynoCacheSize is the number of entries of the dyno cache (direct-mapped).
@@ -251,7 +256,7 @@ func (t *tailState) add(r *parse.Record) {
 		d := t.dynoFor(r.Dyno)
 		t.cur = d
 		if r.HasTime {
-			t.timeline.addRequest(r)
+			t.timeline.addRequest(r, d)
 			if d.hol != nil {
 				t.hol.add(r, route, d.hol)
 			}

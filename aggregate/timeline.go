@@ -166,16 +166,26 @@ func (t *timeline) refold(old int64) {
 }
 
 func (b *tlBucket) dyno(name string) *tlDyno {
+	i := b.dynoIndex(name)
+	if i < 0 {
+		return nil
+	}
+	return &b.Dynos[i]
+}
+
+// dynoIndex returns the place of a dyno in b.Dynos, adding it as needed;
+// -1 when b already counts maxBucketDynos others.
+func (b *tlBucket) dynoIndex(name string) int {
 	for i := range b.Dynos {
 		if b.Dynos[i].Dyno == name {
-			return &b.Dynos[i]
+			return i
 		}
 	}
 	if len(b.Dynos) >= maxBucketDynos {
-		return nil
+		return -1
 	}
 	b.Dynos = append(b.Dynos, tlDyno{Dyno: name})
-	return &b.Dynos[len(b.Dynos)-1]
+	return len(b.Dynos) - 1
 }
 
 func (b *tlBucket) merge(o *tlBucket) {
@@ -198,7 +208,9 @@ func (b *tlBucket) merge(o *tlBucket) {
 	}
 }
 
-func (t *timeline) addRequest(r *parse.Record) {
+// addRequest counts r, routed to the dyno of e (see dynoFor), which
+// remembers where the dyno is in the bucket last used for it.
+func (t *timeline) addRequest(r *parse.Record, e *dynoEntry) {
 	b := t.bucket(r.Time)
 	svc := r.Service
 	if svc < 0 {
@@ -212,11 +224,11 @@ func (t *timeline) addRequest(r *parse.Record) {
 	if r.IsError() {
 		b.Errors++
 	}
-	name := r.Dyno
-	if name == "" {
-		name = NoneKey
+	if e.tlBucket != b {
+		e.tlBucket, e.tlIndex = b, b.dynoIndex(e.name)
 	}
-	if d := b.dyno(name); d != nil {
+	if e.tlIndex >= 0 {
+		d := &b.Dynos[e.tlIndex]
 		d.N++
 		d.Sum += svc
 		if svc > d.Max {
