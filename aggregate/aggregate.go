@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/herolog/herolog/parse"
 )
@@ -50,6 +51,13 @@ const (
 	OtherKey = "other"
 	// NoneKey is the key of requests the grouping field is missing from.
 	NoneKey = "(none)"
+	// MaxKeyLen is the longest group key kept, in bytes: longer keys (a
+	// 5,000-byte path, a hostile host) are cut there and shown with "…", so
+	// the group cap bounds memory whatever the input.
+	MaxKeyLen = 256
+	// MaxCodes caps the distinct error codes counted, in total and per
+	// group; further codes are counted under OtherKey. Heroku has about 40.
+	MaxCodes = 100
 )
 
 // Options configure an Aggregator.
@@ -151,11 +159,21 @@ func (g *group) add(r *parse.Record) {
 		if g.codes == nil {
 			g.codes = make(map[string]int64, 4)
 		}
-		g.codes[r.Code]++
+		countCode(g.codes, r.Code, 1)
 		if r.Code == "H12" {
 			g.h12++
 		}
 	}
+}
+
+// countCode adds n to code in m, or to OtherKey once m holds MaxCodes
+// codes, so hostile input with a million distinct code= values cannot grow
+// memory.
+func countCode(m map[string]int64, code string, n int64) {
+	if _, ok := m[code]; !ok && len(m) >= MaxCodes {
+		code = OtherKey
+	}
+	m[code] += n
 }
 
 func (g *group) merge(o *group) {
@@ -178,7 +196,7 @@ func (g *group) merge(o *group) {
 		if g.codes == nil {
 			g.codes = make(map[string]int64, len(o.codes))
 		}
-		g.codes[c] += n
+		countCode(g.codes, c, n)
 	}
 	g.h12 += o.h12
 	g.errors += o.errors
@@ -237,7 +255,7 @@ type Problem struct {
 	Line   int64  `json:"line"`
 	Kind   string `json:"kind"`
 	Reason string `json:"reason"`
-	Text   string `json:"text"` // the start of the record, at most 160 bytes, as read (not sanitised)
+	Text   string `json:"text"` // the start of the record, at most 160 bytes, as read (not sanitised) but for invalid UTF-8 bytes, written \xNN
 }
 
 // New returns an empty Aggregator.
@@ -297,15 +315,15 @@ func (a *Aggregator) Add(r *parse.Record) {
 			a.iv.add(r)
 		}
 		if r.Code != "" {
-			a.codes[r.Code]++
+			countCode(a.codes, r.Code, 1)
 		}
 	case parse.KindDyno:
 		if r.Code != "" {
-			a.codes[r.Code]++
+			countCode(a.codes, r.Code, 1)
 		}
 	case parse.KindLogplex:
 		if r.Code != "" {
-			a.codes[r.Code]++
+			countCode(a.codes, r.Code, 1)
 		}
 		if r.Dropped > 0 {
 			a.dropped += r.Dropped
@@ -326,7 +344,7 @@ func problemOf(file string, r *parse.Record) Problem {
 	if reason == "" {
 		reason = r.Kind.String()
 	}
-	return Problem{File: file, Line: r.Line, Kind: r.Kind.String(), Reason: reason, Text: string(text)}
+	return Problem{File: validUTF8(file), Line: r.Line, Kind: r.Kind.String(), Reason: reason, Text: validUTF8(string(text))}
 }
 
 // groupFor returns the group of a router record, creating it (or folding
@@ -385,27 +403,65 @@ func (a *Aggregator) dynoGroup(e *dynoEntry) *group {
 }
 
 func (a *Aggregator) lookup(k string) *group {
+	if len(k) > MaxKeyLen {
+		k = k[:MaxKeyLen]
+	}
 	if g, ok := a.groups[k]; ok {
 		return g
 	}
 	if len(a.groups) >= a.opts.MaxGroups {
 		return a.otherGroup()
 	}
-	g := newGroup(k)
+	g := newGroup(displayKey(k))
 	a.groups[k] = g
 	return g
 }
 
 func (a *Aggregator) lookupBytes(k []byte) *group {
+	if len(k) > MaxKeyLen {
+		k = k[:MaxKeyLen]
+	}
 	if g, ok := a.groups[string(k)]; ok { // no allocation on a hit
 		return g
 	}
 	if len(a.groups) >= a.opts.MaxGroups {
 		return a.otherGroup()
 	}
-	g := newGroup(string(k))
-	a.groups[g.key] = g
+	g := newGroup(displayKey(string(k)))
+	a.groups[string(k)] = g
 	return g
+}
+
+// displayKey is how a group's key (as logged, possibly cut at MaxKeyLen)
+// is reported: valid UTF-8, with "…" after a cut key.
+func displayKey(k string) string {
+	k = validUTF8(k)
+	if len(k) >= MaxKeyLen {
+		k += "…"
+	}
+	return k
+}
+
+// validUTF8 returns s with each byte that is not part of valid UTF-8
+// written as \xNN, so that reports (JSON above all, which can only
+// replace such bytes with U+FFFD) keep distinct keys distinct and round
+// trip exactly. Valid strings are returned as they are.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, '\\', 'x', hex[s[i]>>4], hex[s[i]&15])
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
 }
 
 func (a *Aggregator) otherGroup() *group {
@@ -448,7 +504,7 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.iv.merge(b.iv)
 	}
 	for c, n := range b.codes {
-		a.codes[c] += n
+		countCode(a.codes, c, n)
 	}
 	a.dropped += b.dropped
 	a.clamped += b.clamped
@@ -477,7 +533,7 @@ func (a *Aggregator) mergeGroups(b *Aggregator) {
 			a.folded += g.requests
 			continue
 		}
-		ng := newGroup(k)
+		ng := newGroup(g.key)
 		ng.merge(g)
 		a.groups[k] = ng
 	}

@@ -153,6 +153,10 @@ type Summary struct {
 	P99   int64   `json:"p99"`
 	P999  int64   `json:"p99.9"`
 	Max   int64   `json:"max"`
+	// Clamped counts values above the histogram's range (MaxTrackableMS,
+	// or MaxConnectMS for connect), counted at its top: quantiles that
+	// reach the top are lower bounds. Max stays exact.
+	Clamped int64 `json:"clamped,omitempty"`
 }
 
 // Summary computes the reported numbers.
@@ -168,6 +172,7 @@ func (d *Dist) Summary() Summary {
 		Count: d.Count,
 		Mean:  math.Round(d.Mean()*10) / 10,
 		P50:   vals[0], P95: vals[1], P99: vals[2], P999: vals[3],
-		Max: d.Max,
+		Max:     d.Max,
+		Clamped: d.Clamped,
 	}
 }

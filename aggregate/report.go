@@ -178,7 +178,14 @@ func (a *Aggregator) Report() *Report {
 		a.fillSpectra(rep)
 	}
 	for c, n := range a.codes {
-		rep.Codes[c] = CodeCount{Count: n, Desc: CodeDescription(c)}
+		k := validUTF8(c)
+		cc := rep.Codes[k]
+		cc.Count += n
+		cc.Desc = CodeDescription(c)
+		if c == OtherKey {
+			cc.Desc = "codes past the first " + itoa(MaxCodes)
+		}
+		rep.Codes[k] = cc
 	}
 	rep.DroppedLines = a.dropped
 	rep.ClampedValues = a.clamped
@@ -214,7 +221,7 @@ func (g *group) report(span float64) Group {
 		out.Wait = &w
 	}
 	for c, n := range g.codes {
-		out.Codes[c] = n
+		out.Codes[validUTF8(c)] += n
 	}
 	out.Errors = g.errors
 	return out

@@ -319,7 +319,14 @@ func (t *timeline) window(dyno string, from, to int64) dynoWindow {
 	var dw dynoWindow
 	w := t.width()
 	others := map[string]bool{}
-	for idx := floorDiv(from, w); idx <= floorDiv(to, w); idx++ {
+	// Only buckets that exist: a request logged with service=2^53 ms
+	// starts 285,000 years before it ends, and walking every index of
+	// such a range never ends.
+	lo, hi := max(floorDiv(from, w), t.Lo), min(floorDiv(to, w), t.Hi)
+	if len(t.Buckets) == 0 {
+		hi = lo - 1
+	}
+	for idx := lo; idx <= hi; idx++ {
 		b := t.Buckets[idx]
 		if b == nil {
 			continue

@@ -234,6 +234,12 @@ func (w *Window) keyID(r *parse.Record) int32 {
 // idOf looks a key up (k, or kb when k is empty), adding it when there is
 // room or a key unused within the window can give up its place.
 func (w *Window) idOf(k string, kb []byte) int32 {
+	if len(k) > MaxKeyLen {
+		k = k[:MaxKeyLen]
+	}
+	if len(kb) > MaxKeyLen {
+		kb = kb[:MaxKeyLen]
+	}
 	var id int32
 	var ok bool
 	if k != "" {
@@ -360,7 +366,7 @@ func (w *Window) Report(now int64) *WindowReport {
 	rep.Total = w.scratchTotal.report("total", secs)
 	for id := range w.keys {
 		if w.scratch[id].requests > 0 {
-			rep.Groups = append(rep.Groups, w.scratch[id].report(w.keys[id], secs))
+			rep.Groups = append(rep.Groups, w.scratch[id].report(displayKey(w.keys[id]), secs))
 		}
 	}
 	SortGroups(rep.Groups, w.opts.Sort)
@@ -408,7 +414,7 @@ func (g *wgroup) add(r *parse.Record) {
 		if g.codes == nil {
 			g.codes = make(map[string]int64, 4)
 		}
-		g.codes[r.Code]++
+		countCode(g.codes, r.Code, 1)
 		if r.Code == "H12" {
 			g.h12++
 		}
@@ -429,7 +435,7 @@ func (g *wgroup) merge(o *wgroup) {
 		if g.codes == nil {
 			g.codes = make(map[string]int64, len(o.codes))
 		}
-		g.codes[c] += n
+		countCode(g.codes, c, n)
 	}
 	g.h12 += o.h12
 	g.errors += o.errors
@@ -450,7 +456,7 @@ func (g *wgroup) report(key string, secs float64) Group {
 	}
 	for c, n := range g.codes {
 		if n > 0 {
-			out.Codes[c] = n
+			out.Codes[validUTF8(c)] += n
 		}
 	}
 	return out

@@ -64,16 +64,26 @@ func CSV(w io.Writer, r *aggregate.Report, _ Options) error {
 // = + - @ from an attacker-controlled path or host) by prefixing a quote,
 // and escapes control characters.
 func csvSafe(s string) string {
+	if FormulaLike(s) {
+		s = "'" + s
+	}
+	return Sanitize(s)
+}
+
+// FormulaLike reports whether a spreadsheet could read the cell s as a
+// formula: it starts with = + @ tab or carriage return, or with - and is
+// not a plain number ("-2+3+cmd|' /C calc'!A0" is a formula, "-5" and
+// "-0.5" are not). CSV output prefixes such cells with a quote.
+func FormulaLike(s string) bool {
 	if s == "" {
-		return s
+		return false
 	}
 	switch s[0] {
 	case '=', '+', '@', '\t', '\r':
-		s = "'" + s
+		return true
 	case '-':
-		if len(s) > 1 && (s[1] < '0' || s[1] > '9') {
-			s = "'" + s
-		}
+		_, err := strconv.ParseFloat(s, 64)
+		return err != nil
 	}
-	return Sanitize(s)
+	return false
 }

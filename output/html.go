@@ -72,7 +72,35 @@ func init() { Register("html", HTML) }
 // <script type="application/json" id="herolog-report"> block. The
 // spectrum chart needs Group.Spectrum (aggregate.Options.Spectrum).
 func HTML(w io.Writer, r *aggregate.Report, _ Options) error {
+	FixUTF8(r) // JSON holds only valid UTF-8: keep bad bytes as \xNN
 	return htmlTemplate.Execute(w, newHTMLView(r))
+}
+
+// scriptJSON is r as JSON for a <script> element: encoding/json escapes
+// < > & (so no "</script>"), and here DEL, C1 controls, bidi overrides and
+// line separators from log text are written as \uXXXX too, so none reaches
+// the page (or a terminal the page is printed on) raw. It decodes to the
+// same report.
+func scriptJSON(r *aggregate.Report) template.JS {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return template.JS("null")
+	}
+	var out strings.Builder
+	const hex = "0123456789abcdef"
+	for _, c := range string(b) {
+		switch {
+		case c == 0x7f, c >= 0x80 && c <= 0x9f, c >= 0x202a && c <= 0x202e, c >= 0x2066 && c <= 0x2069,
+			c == 0x200e, c == 0x200f, c == 0x2028, c == 0x2029:
+			out.WriteString(`\u`)
+			for sh := 12; sh >= 0; sh -= 4 {
+				out.WriteByte(hex[(c>>uint(sh))&15])
+			}
+		default:
+			out.WriteRune(c)
+		}
+	}
+	return template.JS(out.String())
 }
 
 // htmlView is everything the template shows.
@@ -94,7 +122,7 @@ type htmlView struct {
 	Timeline  *timelineChart
 	Codes     []htmlCode
 	BadLines  int64
-	JSONModel *aggregate.Report // embedded as JSON
+	JSONModel template.JS // the report as JSON (scriptJSON), embedded
 }
 
 // htmlPanel is one timeline panel with its chart, for the template.
@@ -143,7 +171,7 @@ func newHTMLView(r *aggregate.Report) *htmlView {
 		JS:        template.JS(htmlJS),
 		GroupBy:   r.By,
 		HasWait:   r.Total.Wait != nil,
-		JSONModel: r,
+		JSONModel: scriptJSON(r),
 	}
 	if v.GroupBy == "" {
 		v.GroupBy = string(aggregate.ByDyno)

@@ -37,6 +37,10 @@ const (
 	tlRequests
 )
 
+// maxMinuteRows caps the rows of a timeline drawn from a report grouped
+// by minute, gaps included: two weeks of minutes.
+const maxMinuteRows = 14 * 24 * 60
+
 // timelineOf returns the per-bucket numbers of r, nil when it has none:
 // the tail analysis's Report.Timeline, or else, for a report grouped by
 // minute (the timeline section left out), its groups.
@@ -76,6 +80,11 @@ func timelineOf(r *aggregate.Report) *timelineData {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].t < rows[j].t })
 	d := &timelineData{Start: rows[0].t, Step: 60}
 	n := (rows[len(rows)-1].t-rows[0].t)/60 + 1
+	if n > maxMinuteRows {
+		// Minutes years apart (a hostile or mixed-up log): filling every
+		// gap would take gigabytes; there is no timeline to draw.
+		return nil
+	}
 	d.Rows = make([][6]float64, n)
 	for _, rw := range rows {
 		g := rw.g
@@ -234,6 +243,11 @@ func timeTicks(start, step int64, from, to, left, width float64) []tick {
 			st = s
 			break
 		}
+	}
+	if span/float64(st) > 8 {
+		// More than 8 days: whole days, still at most eight ticks (a log
+		// whose timestamps are 2,000 years apart drew 730,000 ticks).
+		st = int64(math.Ceil(span/8/86400)) * 86400
 	}
 	layout := "15:04"
 	if st >= 86400 || span > 86400 {

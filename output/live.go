@@ -75,6 +75,7 @@ func NewLiveSnapshot(win *aggregate.WindowReport, since *aggregate.Report) *Live
 
 // LiveJSON writes s as one line of JSON (NDJSON).
 func LiveJSON(w io.Writer, s *LiveSnapshot) error {
+	FixUTF8(s)                          // JSON holds only valid UTF-8: keep bad bytes as \xNN
 	return json.NewEncoder(w).Encode(s) // Encode ends with a newline
 }
 

@@ -36,6 +36,7 @@ func PlanRender(format string, w io.Writer, r *plan.Report, o Options) error {
 // PlanJSON writes the plan as one indented JSON document, the same rows as
 // the table with units in the field names (queue_p99_ms).
 func PlanJSON(w io.Writer, r *plan.Report) error {
+	FixUTF8(r) // JSON holds only valid UTF-8: keep bad bytes as \xNN
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -88,4 +89,30 @@ func unsafeRune(r rune, n int) bool {
 		return true
 	}
 	return false
+}
+
+// TerminalUnsafe returns a description of the first character in s that
+// Sanitize would escape, other than a newline ("byte 0x1b at 12"), or ""
+// when s can be printed on a terminal as it is. Tests use it to check
+// whole rendered reports, which are made of many lines.
+func TerminalUnsafe(s string) string {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return "byte 0x" + string("0123456789abcdef"[c>>4]) + string("0123456789abcdef"[c&15]) + " at " + itoa(int64(i))
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unsafeRune(r, n) {
+			if r == utf8.RuneError && n == 1 {
+				return "invalid UTF-8 at " + itoa(int64(i))
+			}
+			return "rune " + strconv.QuoteRuneToASCII(r) + " at " + itoa(int64(i))
+		}
+		i += n
+	}
+	return ""
 }

@@ -96,7 +96,7 @@ func writeText(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 			if md {
 				ew.printf("- `%s:%d` %s: %s — `%s`\n", Sanitize(p.File), p.Line, p.Kind, p.Reason, strings.ReplaceAll(Sanitize(text), "`", "'"))
 			} else {
-				ew.printf("  %s:%d  %s: %s  %s\n", Sanitize(p.File), p.Line, p.Kind, p.Reason, paint(o.Color, ansiDim, strconv.Quote(text)))
+				ew.printf("  %s:%d  %s: %s  %s\n", Sanitize(p.File), p.Line, p.Kind, p.Reason, paint(o.Color, ansiDim, `"`+Sanitize(text)+`"`))
 			}
 		}
 	}
@@ -156,17 +156,30 @@ func writeSummary(ew *errWriter, r *aggregate.Report, o Options, md bool) {
 	if r.ClampedValues > 0 {
 		ew.printf("%snote:   %s lines had a number out of range or invalid (clamped or ignored)\n", bullet, commas(r.ClampedValues))
 	}
+	if n := r.Total.Service.Clamped + r.Total.Connect.Clamped; n > 0 || (r.Total.Wait != nil && r.Total.Wait.Clamped > 0) {
+		if r.Total.Wait != nil {
+			n += r.Total.Wait.Clamped
+		}
+		ew.printf("%snote:   %s durations above the histogram range (1 h; connect 1 min) were counted at its top: quantiles there are lower bounds, MAX is exact\n", bullet, commas(n))
+	}
 	if r.FoldedRequests > 0 {
 		ew.printf("%snote:   too many distinct %ss: %s requests folded into %q\n", bullet, r.By, commas(r.FoldedRequests), aggregate.OtherKey)
 	}
 	for _, in := range r.Inputs {
 		if in.Error != "" {
-			ew.printf("%s%s\n", bullet, paint(o.Color, ansiRed, "ERROR: "+Sanitize(in.Name)+": "+Sanitize(in.Error)))
+			msg := in.Error
+			if !strings.HasPrefix(msg, in.Name+": ") { // input errors usually name the file already
+				msg = in.Name + ": " + msg
+			}
+			ew.printf("%s%s\n", bullet, paint(o.Color, ansiRed, "ERROR: "+Sanitize(msg)))
 		}
 	}
 }
 
 func humanSpan(sec float64) string {
+	if sec >= 100*24*3600 || sec != sec { // past time.Duration's range soon; years apart
+		return strconv.FormatFloat(sec/(24*3600), 'f', 0, 64) + " days"
+	}
 	d := time.Duration(sec * float64(time.Second))
 	if d >= time.Second {
 		d = d.Round(time.Second)
@@ -233,7 +246,9 @@ func newTable(w io.Writer, md bool, ncols int, left ...int) *tablewriter.Table {
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 	}
 	if md {
-		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+		// A | in a cell (from a path, a host, a description) would split it.
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()),
+			tablewriter.WithRowFilter(tw.CellFilter{Global: escapePipes}))
 	} else {
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.Border{Left: tw.Off, Right: tw.Off, Top: tw.Off, Bottom: tw.Off},
@@ -336,3 +351,11 @@ func codeTable(w io.Writer, r *aggregate.Report, md bool) error {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// escapePipes escapes | in Markdown table cells.
+func escapePipes(row []string) []string {
+	for i, c := range row {
+		row[i] = strings.ReplaceAll(c, "|", `\|`)
+	}
+	return row
+}

@@ -5,6 +5,8 @@ package parse
 // their first sighting. It holds at most max entries: past that, new values
 // are still returned correctly but allocate each time, so a hostile input
 // with millions of distinct dyno names cannot grow memory without bound.
+// Values longer than maxIntern bytes are never kept (a megabyte-long
+// "dyno" would otherwise pin a megabyte per entry).
 type interner struct {
 	m   map[string]string
 	max int
@@ -14,6 +16,9 @@ type interner struct {
 	// that hashes the whole key.
 	recent [256]string
 }
+
+// maxIntern is the longest value an interner keeps, in bytes.
+const maxIntern = 64
 
 func newInterner(max int) interner {
 	return interner{m: make(map[string]string, 64), max: max}
@@ -38,7 +43,7 @@ func (in *interner) lookup(b []byte) string {
 		return s
 	}
 	s := string(b)
-	if len(in.m) < in.max {
+	if len(in.m) < in.max && len(b) <= maxIntern {
 		in.m[s] = s
 	}
 	return s

@@ -150,10 +150,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	if mergeErr != nil {
 		return &exitError{code: 1, msg: "internal error: " + mergeErr.Error()}
 	}
+	var pqFail error // the Parquet file failed (a full disk): still print the report
 	if pq != nil {
-		if err := finishParquet(e, pq, pqErr, scanErr, res.failed); err != nil {
-			return err
-		}
+		pqFail = finishParquet(e, pq, pqErr, scanErr, res.failed)
 	}
 	var xe *exitError
 	if errors.As(scanErr, &xe) && len(res.inputs) == 0 {
@@ -184,8 +183,10 @@ func (a *analyzeCmd) Run(e *env) error {
 		return &exitError{code: 1, msg: "writing the report: " + err.Error()}
 	}
 	switch {
+	case pqFail != nil:
+		return pqFail
 	case errors.Is(scanErr, errInterrupted):
-		return &exitError{code: 130, msg: "interrupted: the report covers what was read before the signal"}
+		return &exitError{code: interruptStatus(e.ctx), msg: interrupted(e.ctx) + ": the report covers what was read before it"}
 	case scanErr != nil:
 		return scanErr
 	case res.failed:

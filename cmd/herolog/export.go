@@ -132,7 +132,7 @@ func (x *exportCmd) Run(e *env) error {
 	case werr != nil:
 		return abort(1, werr.Error())
 	case errors.Is(scanErr, errInterrupted):
-		return abort(130, "interrupted")
+		return abort(interruptStatus(e.ctx), interrupted(e.ctx))
 	case errors.As(scanErr, &xe):
 		return abort(xe.code, xe.msg)
 	case scanErr != nil:
@@ -142,10 +142,13 @@ func (x *exportCmd) Run(e *env) error {
 	}
 	for i, s := range sinks {
 		if err := s.finish(true); err != nil {
+			names := []string{s.target()}
 			for _, rest := range sinks[i+1:] {
 				rest.finish(false)
+				names = append(names, rest.target())
 			}
-			return &exitError{code: 1, msg: err.Error()}
+			// A full disk most often fails here, at the last flush.
+			return &exitError{code: 1, msg: fmt.Sprintf("%v; nothing was written to %s", err, strings.Join(names, " or "))}
 		}
 	}
 	out := bufferedOutput(e.stdout)
@@ -502,7 +505,7 @@ func finishParquet(e *env, s *fileSink, werr, scanErr error, failed bool) error 
 	}
 	if why == "" {
 		if err := s.finish(true); err != nil {
-			return &exitError{code: 1, msg: err.Error()}
+			return &exitError{code: 1, msg: fmt.Sprintf("%v; nothing was written to %s", err, s.target())}
 		}
 		return nil
 	}

@@ -346,21 +346,23 @@ loop:
 			offer(st.snapshot(h.now()))
 		}
 	}
-	rep := st.final()
 	cancel()
-	close(frames)
-	renderErr := <-rendered
-	restore()
-
 	if !finished {
 		// The reader notices the cancel within a few thousand lines, unless
 		// it is blocked on an idle pipe: then the inputs stay unknown.
+		// Wait for it before the final report, so that the report and the
+		// inputs' line counts agree.
 		select {
 		case out = <-done:
 			finished = true
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+	rep := st.final()
+	close(frames)
+	renderErr := <-rendered
+	restore()
+
 	rep.Inputs = []aggregate.Input{}
 	if finished {
 		rep.Inputs = out.res.inputs
@@ -372,6 +374,7 @@ loop:
 	bw := bufferedOutput(e.stdout)
 	var err error
 	if c.Format == "json" && !screen {
+		output.FixUTF8(rep)
 		err = json.NewEncoder(bw).Encode(rep) // one line, like the snapshots
 	} else {
 		err = output.Render("table", bw, rep, output.Options{Color: color})

@@ -78,11 +78,25 @@ type kongExit int
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once
+	}()
+	e := &env{ctx: ctx, stdin: interruptible(ctx, stdin), stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
 	return runEnv(e, args)
 }
 
+// runEnv runs the command line args in e. A write to stdout that fails
+// because its reader went away ends the run quietly with status 141, as if
+// killed by SIGPIPE, whatever the command made of the error.
 func runEnv(e *env, args []string) (code int) {
+	pw := &pipeWatch{w: e.stdout}
+	e.stdout = pw
+	defer func() {
+		if pw.broken {
+			code = exitSIGPIPE
+		}
+	}()
 	var c cli
 	parser, err := kong.New(&c,
 		kong.Name("herolog"),
@@ -98,7 +112,7 @@ func runEnv(e *env, args []string) (code int) {
 		kong.Bind(e),
 	)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "herolog: internal error: %v\n", err)
+		fmt.Fprintf(e.stderr, "herolog: internal error: %s\n", output.Sanitize(err.Error()))
 		return 2
 	}
 	defer func() {
@@ -114,7 +128,7 @@ func runEnv(e *env, args []string) (code int) {
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var pe *kong.ParseError
-		fmt.Fprintf(e.stderr, "herolog: %v\n", err)
+		fmt.Fprintf(e.stderr, "herolog: %s\n", output.Sanitize(err.Error())) // arguments may hold escapes
 		if errors.As(err, &pe) && pe.Context != nil {
 			cmd := "herolog"
 			if sel := pe.Context.Selected(); sel != nil {
@@ -125,6 +139,9 @@ func runEnv(e *env, args []string) (code int) {
 		return 2
 	}
 	if err := kctx.Run(e); err != nil {
+		if pw.broken {
+			return exitSIGPIPE
+		}
 		var xe *exitError
 		if errors.As(err, &xe) {
 			if xe.msg != "" {
@@ -140,7 +157,7 @@ func runEnv(e *env, args []string) (code int) {
 
 // isTerminal reports whether w is an *os.File on a terminal.
 func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
+	f, ok := unwrapWriter(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

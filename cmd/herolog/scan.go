@@ -123,6 +123,12 @@ func (e *env) scanInputs(f inputFlags, read func(name string, src io.Reader) inp
 		if errors.As(r.err, &xe) {
 			return res, r.err // --strict: the input is not reported
 		}
+		if errors.Is(r.readErr, errInterrupted) {
+			// A read cut short by a signal (stdin, see ctxReader) is an
+			// interruption, not a broken input.
+			res.inputs = append(res.inputs, in)
+			return res, errInterrupted
+		}
 		if r.readErr != nil {
 			in.Error = fmt.Sprintf("%v (after line %d)", r.readErr, r.lines)
 			res.failed = true

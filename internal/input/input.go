@@ -88,6 +88,10 @@ func Expand(names []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
+		if len(files) == 0 {
+			out = append(out, n) // Open reports the empty directory by name
+			continue
+		}
 		sort.Strings(files)
 		out = append(out, files...)
 	}
@@ -131,7 +135,7 @@ func Open(name string, stdin io.Reader) (*Source, error) {
 		}
 		if fi.IsDir() {
 			f.Close()
-			return nil, fmt.Errorf("%s: is a directory", name)
+			return nil, fmt.Errorf("%s: is a directory with no files to read", name)
 		}
 		if fi.Mode().IsRegular() {
 			s.Size = fi.Size()

@@ -126,6 +126,7 @@
       var t0 = data.start + view[0] * data.step, t1 = data.start + view[1] * data.step, span = t1 - t0;
       var st = steps[steps.length - 1];
       for (var i = 0; i < steps.length; i++) { if (span / steps[i] <= 8) { st = steps[i]; break; } }
+      if (span / st > 8) { st = Math.ceil(span / 8 / 86400) * 86400; } // days apart: still at most eight ticks
       while (ticks.firstChild) ticks.removeChild(ticks.firstChild);
       for (var t = Math.ceil(t0 / st) * st; t <= t1; t += st) {
         var el = document.createElementNS(SVGNS, "text");
