@@ -389,11 +389,15 @@ func (a *Aggregator) groupFor(r *parse.Record, tmpl []byte) *group {
 // dynoGroup returns the by-dyno group of the dyno of e, looking it up once
 // per cache entry.
 func (a *Aggregator) dynoGroup(e *dynoEntry) *group {
-	if !e.grpSet {
-		e.group, e.grpSet = a.groups[e.name], true
+	if !e.grpSet { // as lookup does
+		k := e.name
+		if len(k) > MaxKeyLen {
+			k = k[:MaxKeyLen]
+		}
+		e.group, e.grpSet = a.groups[k], true
 		if e.group == nil && len(a.groups) < a.opts.MaxGroups {
-			e.group = newGroup(e.name)
-			a.groups[e.name] = e.group
+			e.group = newGroup(displayKey(k))
+			a.groups[k] = e.group
 		}
 	}
 	if e.group == nil {

@@ -1,6 +1,11 @@
 package aggregate
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/herolog/herolog/parse"
+)
 
 // TestRouteCacheMatchesRoute: the path caches of the routes section give
 // Route's template, and the route state of that template, for every
@@ -35,6 +40,26 @@ func TestRouteCacheMatchesRoute(t *testing.T) {
 			if want := ts.routes.lookup([]byte(want)); e.stat != want {
 				t.Fatalf("route(%q): state of %q, want that of %q", p, e.stat.Key, want.Key)
 			}
+		}
+	}
+}
+
+// TestDynoCacheLongKey: a dyno name longer than MaxKeyLen is cut in its
+// by-dyno group as lookup cuts it, through the dyno cache too, and two
+// names that differ past the cut share the group.
+func TestDynoCacheLongKey(t *testing.T) {
+	long := "web." + strings.Repeat("9", 2*MaxKeyLen)
+	a := New(Options{})
+	for i, d := range []string{long, long + "1", long, "web.1"} {
+		a.Add(&parse.Record{Kind: parse.KindRouter, Dyno: d, Service: int64(i), Connect: 1, Status: 200, Wait: -1, Queue: -1})
+	}
+	rep := a.Report()
+	if len(rep.Groups) != 2 {
+		t.Fatalf("%d groups, want 2", len(rep.Groups))
+	}
+	for _, g := range rep.Groups {
+		if g.Key != "web.1" && (g.Key != long[:MaxKeyLen]+"…" || g.Requests != 3) {
+			t.Fatalf("group %q with %d requests", g.Key, g.Requests)
 		}
 	}
 }
