@@ -16,7 +16,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/parse"
 )
 
@@ -456,8 +455,8 @@ var RequestSchema = arrow.NewSchema([]arrow.Field{
 // Memory stays bounded whatever the number of rows. It is not safe for
 // concurrent use.
 type RequestWriter struct {
-	t        *colTable
-	routeBuf []byte
+	t   *colTable
+	own *RequestRows // rows given to Add, written a batch at a time
 }
 
 // Request columns, in RequestSchema order.
@@ -499,7 +498,7 @@ func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RequestWriter{t: t, routeBuf: make([]byte, 0, 256)}, nil
+	return &RequestWriter{t: t, own: NewRequestRows()}, nil
 }
 
 // Add writes r as a row if it is a router request and ignores any other
@@ -514,49 +513,21 @@ func (w *RequestWriter) Add(file string, r *parse.Record) error {
 	if t.closed {
 		return ErrWriterClosed
 	}
-	if r.Kind != parse.KindRouter {
+	w.own.Add(file, r)
+	if w.own.Len() >= t.batchRows {
+		return w.flushOwn()
+	}
+	return nil
+}
+
+// flushOwn writes the rows buffered by Add.
+func (w *RequestWriter) flushOwn() error {
+	if w.own.Len() == 0 {
 		return nil
 	}
-	c, d := t.cur.cols, t.dicts
-	if r.HasTime {
-		c[rqTime].int64(r.Time)
-	} else {
-		c[rqTime].null()
-	}
-	d[rqFile].string(file)
-	c[rqLine].int64(r.Line)
-	d[rqDyno].string(r.Dyno)
-	d[rqMethod].string(r.Method)
-	d[rqHost].bytes(r.Host)
-	c[rqPath].bytes(r.Path)
-	// The same key as analyze --by route: "/" for a request without a path.
-	w.routeBuf = aggregate.Route(w.routeBuf[:0], r.Path)
-	d[rqRoute].bytes(w.routeBuf)
-	switch {
-	case r.Status < 0:
-		c[rqStatus].null()
-	case r.Status > math.MaxInt16:
-		c[rqStatus].int32(math.MaxInt16)
-	default:
-		c[rqStatus].int32(int32(r.Status))
-	}
-	ms32(&c[rqConnect], r.Connect)
-	ms32(&c[rqService], r.Service)
-	ms32(&c[rqQueue], r.Queue)
-	ms32(&c[rqWait], r.Wait)
-	if r.Bytes < 0 {
-		c[rqBytes].null()
-	} else {
-		c[rqBytes].int64(r.Bytes)
-	}
-	d[rqProtocol].string(r.Protocol)
-	d[rqCode].string(r.Code)
-	d[rqDesc].bytes(r.Desc)
-	d[rqSock].string(r.Sock.String())
-	d[rqAt].string(r.At.String())
-	c[rqRequestID].bytes(r.RequestID)
-	c[rqFwd].bytes(r.Fwd)
-	return t.added()
+	err := w.addRows(w.own, 0, w.own.Len())
+	w.own.Reset()
+	return err
 }
 
 // ms32 appends a millisecond or count field: Missing is null, values past
@@ -573,8 +544,13 @@ func ms32(c *colBuf, v int64) {
 }
 
 // Rows returns the number of rows added so far.
-func (w *RequestWriter) Rows() int64 { return w.t.rows }
+func (w *RequestWriter) Rows() int64 { return w.t.rows + int64(w.own.Len()) }
 
 // Close writes the buffered rows and the file footer. It does not close
 // the underlying writer. It returns the first error of the writer's life.
-func (w *RequestWriter) Close() error { return w.t.close() }
+func (w *RequestWriter) Close() error {
+	if !w.t.closed {
+		w.flushOwn()
+	}
+	return w.t.close()
+}

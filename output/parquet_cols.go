@@ -33,6 +33,7 @@ type colTable struct {
 	groupCap  int        // batches per row group
 	inGroup   int        // batches sent in the current row group
 	dicts     []*dictIdx // per column of the row group filling; nil for other columns
+	dictGen   uint64     // a number unique to this set of dictionaries and row group (see RequestRows)
 	freeDicts chan []*dictIdx
 	cur       *colBatch
 	free      chan *colBatch
@@ -57,6 +58,7 @@ type colBatch struct {
 // ending at ends.
 type colBuf struct {
 	nullable bool
+	kind     colKind
 	dict     bool // a dictionary column: its rows are in a dictIdx
 	def      []int16
 	i64      []int64
@@ -66,6 +68,33 @@ type colBuf struct {
 	vals     []parquet.ByteArray // views built when encoding
 	fixed    []byte              // strings made valid UTF-8
 	cw       file.ColumnChunkWriter
+}
+
+// colKind is which of a colBuf's value slices a column uses.
+type colKind uint8
+
+const (
+	colInt64 colKind = iota // i64: int64 and timestamp columns
+	colInt32                // i32: int32 and int16 columns
+	colBytes                // data and ends: string columns
+)
+
+// newColBufs returns a colBuf per field of schema.
+func newColBufs(schema *arrow.Schema) []colBuf {
+	cols := make([]colBuf, schema.NumFields())
+	for j, f := range schema.Fields() {
+		cols[j].nullable = f.Nullable
+		cols[j].dict = arrow.TypeEqual(f.Type, dictString)
+		switch f.Type.ID() {
+		case arrow.INT64, arrow.TIMESTAMP:
+			cols[j].kind = colInt64
+		case arrow.INT32, arrow.INT16:
+			cols[j].kind = colInt32
+		default:
+			cols[j].kind = colBytes
+		}
+	}
+	return cols
 }
 
 func (c *colBuf) null() { c.def = append(c.def, 0) }
@@ -238,11 +267,7 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	}
 	// Three batches: one filling, one queued, one encoding.
 	for i := 0; i < 3; i++ {
-		b := &colBatch{cols: make([]colBuf, schema.NumFields())}
-		for j, f := range schema.Fields() {
-			b.cols[j].nullable = f.Nullable
-			b.cols[j].dict = arrow.TypeEqual(f.Type, dictString)
-		}
+		b := &colBatch{cols: newColBufs(schema)}
 		if i == 0 {
 			t.cur = b
 		} else {
@@ -254,11 +279,15 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		ds := make([]*dictIdx, schema.NumFields())
 		for j, f := range schema.Fields() {
 			if arrow.TypeEqual(f.Type, dictString) {
-				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{}, lastIdx: -1}
+				// An index per row of the row group: allocated once at
+				// full size rather than grown by append (which allocates
+				// some 5 times the final size on the way).
+				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{},
+					idx: make([]int32, 0, groupCap*o.BatchRows)}
 			}
 		}
 		if i == 0 {
-			t.dicts = ds
+			t.dicts, t.dictGen = ds, dictGens.Add(1)
 		} else {
 			t.freeDicts <- ds
 		}
@@ -339,16 +368,6 @@ func (t *colTable) encode() {
 	}
 }
 
-// added counts one row and hands a full batch to the encoder.
-func (t *colTable) added() error {
-	t.cur.n++
-	t.rows++
-	if t.cur.n >= t.batchRows {
-		return t.flush()
-	}
-	return nil
-}
-
 func (t *colTable) flush() error {
 	if e := t.writeErr.Load(); e != nil {
 		t.err = *e
@@ -373,7 +392,7 @@ func (t *colTable) send(end bool) {
 	}
 	t.work <- b // b belongs to the encoder now
 	if end {
-		t.dicts = <-t.freeDicts
+		t.dicts, t.dictGen = <-t.freeDicts, dictGens.Add(1)
 	}
 	t.cur = <-t.free
 }

@@ -21,58 +21,13 @@ type dictIdx struct {
 	vals     []string         // valid UTF-8
 	size     int              // bytes of vals
 	idx      []int32
-	lastKey  string // the raw key of the last value added
-	lastIdx  int32
+	defs     []int16 // writeIndices: a page's definition levels
 }
 
 func (d *dictIdx) reset() {
 	clear(d.m)
 	d.vals, d.idx = d.vals[:0], d.idx[:0]
 	d.size = 0
-	d.lastKey, d.lastIdx = "", -1
-}
-
-// bytes appends v (null when empty in a nullable column). It allocates
-// only for a value not seen before in the row group.
-func (d *dictIdx) bytes(v []byte) {
-	if len(v) == 0 && d.nullable {
-		d.idx = append(d.idx, -1)
-		return
-	}
-	if d.lastIdx >= 0 && string(v) == d.lastKey {
-		d.idx = append(d.idx, d.lastIdx)
-		return
-	}
-	i, ok := d.m[string(v)]
-	if !ok {
-		i = d.insert(string(v))
-	}
-	d.lastKey, d.lastIdx = d.vals[i], i
-	if d.lastKey != string(v) {
-		d.lastIdx = -1 // the stored value was repaired; no fast path
-	}
-	d.idx = append(d.idx, i)
-}
-
-// string is bytes for a string.
-func (d *dictIdx) string(v string) {
-	if v == "" && d.nullable {
-		d.idx = append(d.idx, -1)
-		return
-	}
-	if d.lastIdx >= 0 && v == d.lastKey {
-		d.idx = append(d.idx, d.lastIdx)
-		return
-	}
-	i, ok := d.m[v]
-	if !ok {
-		i = d.insert(v)
-	}
-	d.lastKey, d.lastIdx = d.vals[i], i
-	if d.lastKey != v {
-		d.lastIdx = -1
-	}
-	d.idx = append(d.idx, i)
 }
 
 func (d *dictIdx) insert(raw string) int32 {
@@ -115,7 +70,7 @@ func (d *dictIdx) write(cw file.ColumnChunkWriter, def []int16, vals []parquet.B
 			return err
 		}
 		if enc.NumEntries() == len(d.vals) {
-			return d.writeIndices(w, def)
+			return d.writeIndices(w)
 		}
 		// Two raw values repaired to the same string: the dictionary
 		// has duplicates, so the writer's own must be rebuilt.
@@ -144,15 +99,15 @@ func (d *dictIdx) write(cw file.ColumnChunkWriter, def []int16, vals []parquet.B
 
 // writeIndices writes d.idx in pages of dictPageRows, with the statistics
 // of the values each page references.
-func (d *dictIdx) writeIndices(w *file.ByteArrayColumnChunkWriter, def []int16) error {
+func (d *dictIdx) writeIndices(w *file.ByteArrayColumnChunkWriter) error {
 	seen := make([]bool, len(d.vals))
 	for start := 0; start < len(d.idx); start += dictPageRows {
 		chunk := d.idx[start:min(start+dictPageRows, len(d.idx))]
 		clear(seen)
 		nulls := 0
-		var defs []int16
+		var defs []int16 // kept in d.defs: a page's worth, reused
 		if d.nullable {
-			defs = def[:0]
+			defs = d.defs[:0]
 			for _, i := range chunk {
 				if i < 0 {
 					defs = append(defs, 0)
@@ -198,6 +153,7 @@ func (d *dictIdx) writeIndices(w *file.ByteArrayColumnChunkWriter, def []int16) 
 			[]*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(chunk))}, nil, nulls, 0)
 		indices := array.NewInt32Data(data)
 		data.Release()
+		d.defs = defs
 		err := w.WriteDictIndices(indices, defs, nil)
 		indices.Release()
 		if err != nil {

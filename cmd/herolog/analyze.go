@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/herolog/herolog/aggregate"
@@ -126,14 +127,39 @@ func (a *analyzeCmd) Run(e *env) error {
 	var scanErr, mergeErr error
 	stopProgress := e.startProgress(a.progressFlags)
 	if pq != nil {
-		// Parquet rows are written in input order, on one goroutine.
-		res, scanErr = e.scan(a.inputFlags, func(file string, r *parse.Record) {
-			agg.File = file
-			agg.Add(r)
-			if pq != nil && pqErr == nil && r.Kind == parse.KindRouter {
-				pqErr = pq.add(file, r)
-			}
-		})
+		// As below, and each chunk's requests are kept as Parquet rows,
+		// written in input order as the chunks are merged (see export);
+		// the row buffers are reused.
+		var (
+			mu   sync.Mutex
+			free []*output.RequestRows
+		)
+		res, scanErr = e.scanParallelOpts(a.inputFlags, exportScan(),
+			func() recordSink {
+				var rows *output.RequestRows
+				mu.Lock()
+				if n := len(free); n > 0 {
+					rows, free = free[n-1], free[:n-1]
+				}
+				mu.Unlock()
+				if rows == nil {
+					rows = output.NewRequestRows()
+				}
+				return &pqAggSink{aggSink{aggregate.New(opts)}, rows}
+			},
+			func(s recordSink) {
+				c := s.(*pqAggSink)
+				if err := agg.Merge(c.Aggregator); err != nil && mergeErr == nil {
+					mergeErr = err
+				}
+				if pqErr == nil && c.rows.Len() > 0 {
+					pqErr = pq.addRows(c.rows)
+				}
+				c.rows.Reset()
+				mu.Lock()
+				free = append(free, c.rows)
+				mu.Unlock()
+			})
 	} else {
 		// One aggregator per chunk, merged into agg in input order.
 		res, scanErr = e.scanParallel(a.inputFlags,
@@ -202,4 +228,16 @@ type aggSink struct{ *aggregate.Aggregator }
 func (s *aggSink) Add(file string, r *parse.Record) {
 	s.File = file
 	s.Aggregator.Add(r)
+}
+
+// pqAggSink aggregates one chunk and keeps its requests for --parquet.
+type pqAggSink struct {
+	aggSink
+	rows *output.RequestRows
+}
+
+// Add counts r and keeps it if it is a request.
+func (s *pqAggSink) Add(file string, r *parse.Record) {
+	s.aggSink.Add(file, r)
+	s.rows.Add(file, r)
 }

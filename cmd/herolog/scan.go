@@ -74,9 +74,34 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 // per line; a chunk's buffer is reused once its records are parsed.
 //
 // Octet-counted input (an HTTPS drain body, whose frames need not end at a
-// newline) is read sequentially into a single sink.
+// newline) is read sequentially, into a new sink every framedRecords
+// records.
 func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
+	return e.scanParallelOpts(f, scanOpts{}, newSink, merge)
+}
+
+// scanOpts tune a parallel scan for sinks that are large or slow to merge.
+type scanOpts struct {
+	// chunkSize is the size of the chunks (scanChunkSize, else
+	// parse.DefaultChunkSize, when 0; parse.NewChunker raises it to 2 MiB).
+	chunkSize int
+	// ahead caps the chunks claimed and not yet merged, so the sinks in
+	// memory at once (4 per worker when 0). A sink whose merge is slow
+	// (writing Parquet) would otherwise have every worker parse that many
+	// chunks ahead of it.
+	ahead int
+}
+
+// scanParallelOpts is scanParallel with options.
+func (e *env) scanParallelOpts(f inputFlags, o scanOpts, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
+	pool.chunkSize, pool.ahead = scanChunkSize, 4*len(pool.readers)
+	if o.chunkSize > 0 && scanChunkSize == 0 {
+		pool.chunkSize = o.chunkSize
+	}
+	if o.ahead > 0 {
+		pool.ahead = max(o.ahead, len(pool.readers))
+	}
 	return e.scanInputs(f, func(name string, src io.Reader) inputResult {
 		return e.readParallel(f, name, src, pool, newSink, merge)
 	})
@@ -191,19 +216,44 @@ func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse
 // input to the next: a chunk buffer and a Reader (with its Parser and
 // interned strings) per worker.
 type workerPool struct {
-	chunks  []parse.Chunk
-	readers []*parse.Reader
+	chunks    []parse.Chunk
+	readers   []*parse.Reader
+	chunkSize int // see scanOpts
+	ahead     int
 }
 
 func newWorkerPool(f inputFlags, n int) *workerPool {
 	if n < 1 {
 		n = 1
 	}
-	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n)}
+	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n), ahead: 4 * n}
 	for i := range w.readers {
 		w.readers[i] = parse.NewReader(nil, newParser(f))
 	}
 	return w
+}
+
+// framedRecords is how many records of a sequentially read (octet-counted)
+// input go to one sink; tests make it small.
+var framedRecords = 1 << 15
+
+// rollingSink hands a sequential read on to a new sink every framedRecords
+// records, merging the previous one, so sinks that keep records (export's
+// rows) stay as small as a chunk's whatever the input's size.
+type rollingSink struct {
+	newSink func() recordSink
+	merge   func(recordSink)
+	cur     recordSink
+	n       int
+}
+
+func (r *rollingSink) Add(file string, rec *parse.Record) {
+	if r.n == framedRecords {
+		r.merge(r.cur)
+		r.cur, r.n = r.newSink(), 0
+	}
+	r.cur.Add(file, rec)
+	r.n++
 }
 
 // chunkResult is what a worker made of one chunk.
@@ -220,13 +270,13 @@ type chunkResult struct {
 func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *workerPool, newSink func() recordSink, merge func(recordSink)) inputResult {
 	head, src := peek(src, 16)
 	if parse.LooksFramed(head) {
-		s := newSink()
-		res := e.readSequential(f, name, src, pool.readers[0], s)
-		merge(s)
+		rs := &rollingSink{newSink: newSink, merge: merge, cur: newSink()}
+		res := e.readSequential(f, name, src, pool.readers[0], rs)
+		merge(rs.cur)
 		return res
 	}
 	workers := len(pool.readers)
-	c := parse.NewChunker(src, scanChunkSize)
+	c := parse.NewChunker(src, pool.chunkSize)
 	// The workers merge too: whoever finishes the next chunk in input order
 	// merges it and every finished chunk after it, under mu. No chunk waits
 	// for a separate merging goroutine to be scheduled, which on a busy
@@ -244,7 +294,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	)
 	// At most this many chunks are claimed ahead of the merge, so a worker
 	// that falls behind cannot make the others pile up unmerged sinks.
-	limit := 4 * workers
+	limit := pool.ahead
 	deliver := func(r chunkResult) {
 		mu.Lock()
 		defer mu.Unlock()

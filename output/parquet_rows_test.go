@@ -1,0 +1,139 @@
+package output
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/herolog/herolog/internal/gen"
+	"github.com/herolog/herolog/parse"
+)
+
+// TestAddRowsMatchesAdd: rows buffered in RequestRows of uneven sizes and
+// added in uneven ranges (crossing batches and row groups, one range
+// after another, some of them to a second writer as a partitioned export
+// does) give byte for byte the file that Add gives.
+func TestAddRowsMatchesAdd(t *testing.T) {
+	log, _ := genLog(t, gen.Config{Seed: 5, Duration: 3 * time.Minute, Rate: 40})
+	o := ParquetOptions{BatchRows: 100, RowGroupRows: 700}
+	var want, got, other bytes.Buffer
+	ww, err := NewRequestWriter(&want, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := NewRequestWriter(&got, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ow, err := NewRequestWriter(&other, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var otherRows [][2]int // ranges written to ow: [chunk number, row count]
+	rnd := rand.New(rand.NewPCG(1, 2))
+	b := NewRequestRows()
+	chunk := 0
+	flush := func() {
+		for lo := 0; lo < b.Len(); {
+			hi := min(b.Len(), lo+1+rnd.IntN(400))
+			w := gw
+			if rnd.IntN(5) == 0 {
+				w = ow
+				otherRows = append(otherRows, [2]int{chunk, hi - lo})
+			}
+			if err := w.AddRows(b, lo, hi); err != nil {
+				t.Fatal(err)
+			}
+			lo = hi
+		}
+		b.Reset()
+		chunk++
+	}
+	size := 1 + rnd.IntN(3000)
+	n := 0
+	eachRecord(t, log, func(r *parse.Record) {
+		if err := ww.Add("gen.log", r); err != nil {
+			t.Fatal(err)
+		}
+		b.Add("gen.log", r)
+		if n++; n == size {
+			flush()
+			n, size = 0, 1+rnd.IntN(3000)
+		}
+	})
+	flush()
+	if gw.Rows()+ow.Rows() != ww.Rows() {
+		t.Fatalf("rows %d + %d, want %d", gw.Rows(), ow.Rows(), ww.Rows())
+	}
+	for _, w := range []*RequestWriter{ww, gw, ow} {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(otherRows) == 0 {
+		t.Fatal("no range went to the second writer")
+	}
+	// Both writers' rows, interleaved back in order, are the whole table.
+	wt, gt, ot := readTable(t, want.Bytes()), readTable(t, got.Bytes()), readTable(t, other.Bytes())
+	if gt.NumRows()+ot.NumRows() != wt.NumRows() {
+		t.Fatalf("tables of %d + %d rows, want %d", gt.NumRows(), ot.NumRows(), wt.NumRows())
+	}
+	wl, gl, ol := column(t, wt, "line"), column(t, gt, "line"), column(t, ot, "line")
+	wr, gr, or := column(t, wt, "route"), column(t, gt, "route"), column(t, ot, "route")
+	gi, oi := 0, 0
+	for i := 0; i < int(wt.NumRows()); i++ {
+		want := wl.ValueStr(i)
+		wroute, _ := dictStr(wr, i)
+		var got, route string
+		if gi < gl.Len() && gl.ValueStr(gi) == want {
+			got, route = gl.ValueStr(gi), must(dictStr(gr, gi))
+			gi++
+		} else if oi < ol.Len() {
+			got, route = ol.ValueStr(oi), must(dictStr(or, oi))
+			oi++
+		}
+		if got != want || route != wroute {
+			t.Fatalf("row %d: line %s route %q, want line %s route %q", i, got, route, want, wroute)
+		}
+	}
+
+	// All in one writer, the file is the one Add writes.
+	var one bytes.Buffer
+	w1, err := NewRequestWriter(&one, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, size = 0, 1+rnd.IntN(3000)
+	eachRecord(t, log, func(r *parse.Record) {
+		b.Add("gen.log", r)
+		if n++; n == size {
+			for lo := 0; lo < b.Len(); {
+				hi := min(b.Len(), lo+rnd.IntN(400))
+				if rnd.IntN(3) == 0 {
+					b.seek(lo) // as AddRows does for a range out of order
+				}
+				if err := w1.AddRows(b, lo, hi); err != nil {
+					t.Fatal(err)
+				}
+				lo = hi
+			}
+			b.Reset()
+			n, size = 0, 1+rnd.IntN(3000)
+		}
+	})
+	if err := w1.AddRows(b, 0, b.Len()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(one.Bytes(), want.Bytes()) {
+		t.Fatalf("AddRows wrote %d bytes, Add %d; they differ", one.Len(), want.Len())
+	}
+	if err := w1.AddRows(b, 0, 0); err != ErrWriterClosed {
+		t.Fatalf("AddRows after Close: %v, want ErrWriterClosed", err)
+	}
+}
+
+func must(s string, _ bool) string { return s }
