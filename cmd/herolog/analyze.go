@@ -152,6 +152,7 @@ func (a *analyzeCmd) Run(e *env) error {
 				if err := agg.Merge(c.Aggregator); err != nil && mergeErr == nil {
 					mergeErr = err
 				}
+				c.Aggregator.Release()
 				if pqErr == nil && c.rows.Len() > 0 {
 					pqErr = pq.addRows(c.rows)
 				}
