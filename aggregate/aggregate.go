@@ -303,9 +303,13 @@ func (a *Aggregator) Add(r *parse.Record) {
 	switch r.Kind {
 	case parse.KindRouter:
 		a.total.add(r)
-		a.groupFor(r).add(r)
+		if a.opts.By == ByDyno {
+			a.dynoGroup(a.tail.cur).add(r)
+		} else {
+			a.groupFor(r, a.tail.tmpl).add(r)
+		}
 		for _, alt := range a.alts {
-			alt.groupFor(r).add(r)
+			alt.groupFor(r, a.tail.tmpl).add(r)
 		}
 		if a.iv != nil {
 			a.iv.add(r)
@@ -344,8 +348,8 @@ func problemOf(file string, r *parse.Record) Problem {
 }
 
 // groupFor returns the group of a router record, creating it (or folding
-// into other) as needed.
-func (a *Aggregator) groupFor(r *parse.Record) *group {
+// into other) as needed. tmpl is the record's templated route (see Route).
+func (a *Aggregator) groupFor(r *parse.Record, tmpl []byte) *group {
 	switch a.opts.By {
 	case ByDyno:
 		k := r.Dyno
@@ -354,8 +358,7 @@ func (a *Aggregator) groupFor(r *parse.Record) *group {
 		}
 		return a.lookup(k)
 	case ByRoute:
-		a.keyBuf = Route(a.keyBuf[:0], r.Path)
-		return a.lookupBytes(a.keyBuf)
+		return a.lookupBytes(tmpl)
 	case ByHost:
 		if len(r.Host) == 0 {
 			return a.lookup(NoneKey)
@@ -381,6 +384,26 @@ func (a *Aggregator) groupFor(r *parse.Record) *group {
 		return a.lookupBytes(a.lastMinuteKey) // no allocation once the minute's group exists
 	}
 	return a.lookup(NoneKey)
+}
+
+// dynoGroup returns the by-dyno group of the dyno of e, looking it up once
+// per cache entry.
+func (a *Aggregator) dynoGroup(e *dynoEntry) *group {
+	if !e.grpSet { // as lookup does
+		k := e.name
+		if len(k) > MaxKeyLen {
+			k = k[:MaxKeyLen]
+		}
+		e.group, e.grpSet = a.groups[k], true
+		if e.group == nil && len(a.groups) < a.opts.MaxGroups {
+			e.group = newGroup(displayKey(k))
+			a.groups[k] = e.group
+		}
+	}
+	if e.group == nil {
+		return a.otherGroup()
+	}
+	return e.group
 }
 
 func (a *Aggregator) lookup(k string) *group {

@@ -64,7 +64,7 @@ func (d *Dist) materialize() {
 	if d.h != nil {
 		return
 	}
-	d.h = hdrhistogram.New(1, d.limit(), SigFigs)
+	d.h = d.newHist()
 	for _, v := range d.small {
 		_ = d.h.RecordValue(v)
 	}
@@ -83,6 +83,18 @@ func (d *Dist) hist() *hdrhistogram.Histogram {
 
 // newDist returns a Dist whose histogram tracks values up to highest ms.
 func newDist(highest int64) Dist { return Dist{highest: highest} }
+
+// newHist returns an empty histogram of d's range (pooled when the range
+// is one of the usual two).
+func (d *Dist) newHist() *hdrhistogram.Histogram {
+	switch d.limit() {
+	case MaxTrackableMS:
+		return newHist(histService)
+	case MaxConnectMS:
+		return newHist(histConnect)
+	}
+	return hdrhistogram.New(1, d.limit(), SigFigs)
+}
 
 func (d *Dist) limit() int64 {
 	if d.highest == 0 {

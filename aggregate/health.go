@@ -72,12 +72,7 @@ func (h *health) get(name string) *dynoHealth {
 	return d
 }
 
-func (h *health) addRequest(r *parse.Record) {
-	name := r.Dyno
-	if name == "" {
-		name = NoneKey
-	}
-	d := h.get(name)
+func (d *dynoHealth) addRequest(r *parse.Record) {
 	if r.Service >= 0 {
 		d.Service.record(r.Service)
 	} else {

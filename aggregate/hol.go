@@ -2,7 +2,9 @@ package aggregate
 
 import (
 	"bytes"
+	"cmp"
 	"container/heap"
+	"slices"
 	"sort"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -147,6 +149,7 @@ type hol struct {
 	MinEnd   int64
 	MaxEnd   int64
 	Seen     bool
+	scratch  []holReq // Merge's buffer
 }
 
 type culpritHeap []*culprit
@@ -241,17 +244,14 @@ func (h *hol) dyno(name string) *holDyno {
 	if len(h.Dynos) >= holMaxDynos {
 		return nil
 	}
-	d := &holDyno{}
+	d := &holDyno{Recent: newHolBuf(), First: newHolBuf()}
 	h.Dynos[name] = d
 	return d
 }
 
-func (h *hol) add(r *parse.Record, route string) {
+// add examines r, routed to the dyno d (h.dyno(r.Dyno)).
+func (h *hol) add(r *parse.Record, route string, d *holDyno) {
 	if r.Service < 0 || r.Dyno == "" {
-		return
-	}
-	d := h.dyno(r.Dyno)
-	if d == nil {
 		return
 	}
 	conn := max(r.Connect, 0)
@@ -388,15 +388,24 @@ func (h *hol) merge(o *hol) {
 		if d == nil {
 			continue
 		}
-		first := append(d.First, od.First...)
-		d.First = d.First[:0]
-		for _, q := range first {
+		// d.First then od.First, filtered (d.First in place: no copy).
+		n := 0
+		for _, q := range d.First {
+			if q.End <= h.MinEnd+HOLWindow+HOLDisorder && n < HOLMaxRecent {
+				d.First[n] = q
+				n++
+			}
+		}
+		clear(d.First[n:])
+		d.First = d.First[:n]
+		for _, q := range od.First {
 			if q.End <= h.MinEnd+HOLWindow+HOLDisorder && len(d.First) < HOLMaxRecent {
 				d.First = append(d.First, q)
 			}
 		}
-		recent := append(append([]holReq(nil), d.live()...), od.live()...)
-		sort.SliceStable(recent, func(i, j int) bool { return recent[i].End < recent[j].End })
+		recent := append(append(h.scratch[:0], d.live()...), od.live()...)
+		slices.SortStableFunc(recent, func(a, b holReq) int { return cmp.Compare(a.End, b.End) })
+		h.scratch = recent[:0]
 		d.Recent, d.RHead = d.Recent[:0], 0
 		for _, q := range recent {
 			if q.End+HOLWindow+HOLDisorder >= h.MaxEnd {

@@ -57,8 +57,39 @@ var idClass = func() (t [256]uint8) {
 
 // isID reports whether a path segment is an identifier.
 func isID(s []byte) bool {
-	if len(s) == 0 {
+	n := len(s)
+	switch {
+	case n == 0:
 		return false
+	case n < 8: // only all digits can be an identifier
+		for _, c := range s {
+			if idClass[c]&1 == 0 {
+				return false
+			}
+		}
+		return true
+	case n < 20: // all digits, or all hex with a digit
+		d := 0
+		for _, c := range s {
+			f := idClass[c]
+			if f&2 == 0 {
+				return false
+			}
+			d |= int(f & 1)
+		}
+		return d != 0
+	case n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-':
+		// A UUID when the 32 others are hex; else the general rules.
+		uuid := true
+		for i, c := range s {
+			if idClass[c]&2 == 0 && i != 8 && i != 13 && i != 18 && i != 23 {
+				uuid = false
+				break
+			}
+		}
+		if uuid {
+			return true
+		}
 	}
 	digits, hex, alnum := 0, 0, 0
 	for _, c := range s {
@@ -70,7 +101,6 @@ func isID(s []byte) bool {
 		hex += int(f >> 1 & 1)
 		alnum += int(f >> 2 & 1)
 	}
-	n := len(s)
 	switch {
 	case digits == n:
 		return true

@@ -44,13 +44,18 @@ type routeStats struct {
 
 func (rs *routeStats) init() { rs.Routes = map[string]*routeStat{} }
 
-// add counts r under the templated route key and returns the key kept for
-// it (an interned string; OtherKey when folded).
-func (rs *routeStats) add(key []byte, r *parse.Record) string {
+// lookup returns the state of the templated route key (OtherKey's when
+// folded), creating it as needed.
+func (rs *routeStats) lookup(key []byte) *routeStat {
 	s, ok := rs.Routes[string(key)] // no allocation on a hit
 	if !ok {
 		s = rs.newRoute(string(key), -1)
 	}
+	return s
+}
+
+// add counts r in the route.
+func (s *routeStat) add(r *parse.Record) {
 	s.N++
 	if r.Service >= 0 {
 		s.Service.record(r.Service)
@@ -61,7 +66,6 @@ func (rs *routeStats) add(key []byte, r *parse.Record) string {
 	if r.IsError() {
 		s.Errors++
 	}
-	return s.Key
 }
 
 // newRoute returns the state of a route not yet kept: a new one while

@@ -600,6 +600,7 @@ func (a *Aggregator) Regroup(by By) error {
 	a.opts.By, a.opts.Sort = by, ""
 	a.opts = a.opts.withDefaults()
 	a.lastMinute, a.lastMinuteKey, a.keyBuf = -1, nil, nil
+	a.tail.dynoCache, a.tail.cur = nil, nil // it holds by-dyno groups
 	a.alts[i] = old
 	sort.Slice(a.alts, func(x, y int) bool {
 		return slices.Index(Bys, string(a.alts[x].opts.By)) < slices.Index(Bys, string(a.alts[y].opts.By))

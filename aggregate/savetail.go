@@ -35,6 +35,8 @@ func (t *tailState) encode(e *encoder) {
 }
 
 func (t *tailState) decode(d *decoder) {
+	t.routeCache = nil // the route states are replaced
+	t.dynoCache, t.cur = nil, nil
 	t.timeline.decode(d)
 	t.slowest.decode(d)
 	t.routes.decode(d)
@@ -94,7 +96,9 @@ func (t *timeline) encode(e *encoder) {
 			e.uvarint(uint64(idx - idxs[i-1]))
 		}
 		b := t.Buckets[idx]
-		b.Service.encode(e)
+		sd, done := b.service()
+		sd.encode(e)
+		done()
 		e.varint(b.Errors)
 		e.uvarint(uint64(len(b.Dynos)))
 		for _, dy := range b.Dynos {

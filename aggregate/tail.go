@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"bytes"
 	"math"
 	"time"
 
@@ -62,7 +63,7 @@ func (d *hist2) record(v int64) {
 		return
 	}
 	if d.H == nil {
-		d.H = hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+		d.H = newHist(histSection)
 	}
 	d.Count++
 	d.Sum += v
@@ -80,7 +81,7 @@ func (d *hist2) merge(o *hist2) {
 		return
 	}
 	if d.H == nil {
-		d.H = hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+		d.H = newHist(histSection)
 	}
 	d.Count += o.Count
 	d.Sum += o.Sum
@@ -119,7 +120,120 @@ type tailState struct {
 	routes   routeStats
 	health   health
 	hol      hol
-	routeBuf []byte
+	// routeCache maps recent request paths to their template and route
+	// state, so most requests skip Route and the routes map; tmpl is the
+	// template of the record being added (for grouping by route).
+	routeCache *routeCache
+	tmpl       []byte
+	dynoCache  *[dynoCacheSize]dynoEntry
+	cur        *dynoEntry // the dyno of the router record being added
+}
+
+// dynoEntry is one dyno name's state in the sections keyed by dyno, found
+// once per record (dynoCache) instead of once per section.
+type dynoEntry struct {
+	name   string
+	health *dynoHealth
+	hol    *holDyno // nil when past holMaxDynos
+	group  *group   // the by-dyno group; nil when folded into other
+	grpSet bool     // group was looked up
+	// tlBucket is the timeline bucket the dyno was last counted in and
+	// tlIndex its place in the bucket's Dynos (-1: not kept there). A
+	// dyno's place never changes: Dynos are only appended to.
+	tlBucket *tlBucket
+	tlIndex  int
+}
+
+// dynoCacheSize is the number of entries of the dyno cache (direct-mapped).
+const dynoCacheSize = 64
+
+// dynoFor returns the cache entry of a router record's dyno (NoneKey when
+// it names none). Entries are dropped when anything is merged or decoded
+// into the aggregator, since a merge may add the dyno to a section.
+func (t *tailState) dynoFor(name string) *dynoEntry {
+	if name == "" {
+		name = NoneKey
+	}
+	if t.dynoCache == nil {
+		t.dynoCache = new([dynoCacheSize]dynoEntry)
+	}
+	n := len(name)
+	h := uint32(n)*31 + uint32(name[n-1])
+	h = h*31 + uint32(name[n/2])
+	e := &t.dynoCache[(h*2654435761)>>26]
+	if e.health != nil && e.name == name {
+		return e
+	}
+	*e = dynoEntry{name: name, health: t.health.get(name)}
+	if name != NoneKey {
+		e.hol = t.hol.dyno(name)
+	}
+	return e
+}
+
+// routeCacheSize is the number of entries of the path cache (direct-mapped).
+const routeCacheSize = 256
+
+// routeCache holds recent paths (paths) and the parts before the last
+// segment of paths ending in an identifier (ids), direct-mapped.
+type routeCache struct {
+	paths [routeCacheSize]routeEntry
+	ids   [64]routeEntry
+}
+
+// routeEntry is one path's template and route state. The mapping cannot
+// go stale: a route kept stays kept, and a route folded into other stays
+// folded (merges only add routes, under the same cap).
+type routeEntry struct {
+	path, tmpl []byte
+	stat       *routeStat
+}
+
+// route returns the cache entry of path, templating it on a miss.
+func (t *tailState) route(path []byte) *routeEntry {
+	if t.routeCache == nil {
+		t.routeCache = new(routeCache)
+	}
+	n := len(path)
+	var h uint32
+	if n > 0 {
+		h = uint32(n)*31 + uint32(path[n-1])
+		h = h*31 + uint32(path[n/2])
+		h = h*31 + uint32(path[n/3])
+		h = h*31 + uint32(path[n-1-n/3])
+	}
+	e := &t.routeCache.paths[(h*2654435761)>>24]
+	if e.stat != nil && string(e.path) == string(path) {
+		return e
+	}
+	// A path whose last segment is an identifier ("/api/users/42") is
+	// likely unique: it is looked up by the part before that segment in a
+	// second cache, and not cached itself, so it does not evict the
+	// entries of common paths. Route(prefix + id) is Route(prefix) + ":id".
+	p := path
+	if i := bytes.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if i := bytes.IndexByte(p, '#'); i >= 0 {
+		p = p[:i]
+	}
+	if j := bytes.LastIndexByte(p, '/'); j >= 0 && isID(p[j+1:]) {
+		prefix := p[:j+1]
+		n := len(prefix)
+		h := uint32(n)*31 + uint32(prefix[n/2])
+		h = h*31 + uint32(prefix[n-1-n/3])
+		ie := &t.routeCache.ids[(h*2654435761)>>(32-6)]
+		if ie.stat == nil || string(ie.path) != string(prefix) {
+			ie.path = append(ie.path[:0], prefix...)
+			ie.tmpl = append(Route(ie.tmpl[:0], prefix), ":id"...)
+			ie.stat = t.routes.lookup(ie.tmpl)
+		}
+		return ie
+	}
+	e.path = append(e.path[:0], path...)
+	e.tmpl = Route(e.tmpl[:0], path)
+	e.stat = t.routes.lookup(e.tmpl)
+	return e
 }
 
 func (t *tailState) init(o Options) {
@@ -135,14 +249,20 @@ func (t *tailState) init(o Options) {
 func (t *tailState) add(r *parse.Record) {
 	switch r.Kind {
 	case parse.KindRouter:
-		t.routeBuf = Route(t.routeBuf[:0], r.Path)
-		route := t.routes.add(t.routeBuf, r)
+		e := t.route(r.Path)
+		t.tmpl = e.tmpl
+		e.stat.add(r)
+		route := e.stat.Key
+		d := t.dynoFor(r.Dyno)
+		t.cur = d
 		if r.HasTime {
-			t.timeline.addRequest(r)
-			t.hol.add(r, route)
+			t.timeline.addRequest(r, d)
+			if d.hol != nil {
+				t.hol.add(r, route, d.hol)
+			}
 		}
 		t.slowest.add(r)
-		t.health.addRequest(r)
+		d.health.addRequest(r)
 	case parse.KindDyno:
 		t.health.addDyno(r)
 		if r.HasTime && (r.Code == "R14" || r.Code == "R15") {
@@ -154,6 +274,7 @@ func (t *tailState) add(r *parse.Record) {
 }
 
 func (t *tailState) merge(o *tailState) {
+	t.dynoCache, t.cur = nil, nil
 	t.timeline.merge(&o.timeline)
 	t.slowest.merge(&o.slowest)
 	t.routes.merge(&o.routes)

@@ -71,6 +71,7 @@ type tlBucket struct {
 	Service hist2
 	Errors  int64
 	Dynos   []tlDyno // per dyno, at most maxBucketDynos
+	sp      []uint64 // Service's counts while compact (compact.go)
 }
 
 // tlDyno is one dyno's numbers in one bucket.
@@ -100,6 +101,9 @@ func (t *timeline) width() int64 { return t.Base * bucketStep(t.Step) }
 func (t *timeline) bucket(us int64) *tlBucket {
 	idx := floorDiv(us, t.width())
 	if idx == t.lastIdx && t.last != nil {
+		if t.last.sp != nil {
+			t.last.expand()
+		}
 		return t.last
 	}
 	b := t.Buckets[idx]
@@ -115,6 +119,9 @@ func (t *timeline) bucket(us int64) *tlBucket {
 		t.Lo, t.Hi = lo, hi
 		b = &tlBucket{}
 		t.Buckets[idx] = b
+	}
+	if b.sp != nil {
+		b.expand()
 	}
 	t.last, t.lastIdx = b, idx
 	return b
@@ -159,20 +166,33 @@ func (t *timeline) refold(old int64) {
 }
 
 func (b *tlBucket) dyno(name string) *tlDyno {
+	i := b.dynoIndex(name)
+	if i < 0 {
+		return nil
+	}
+	return &b.Dynos[i]
+}
+
+// dynoIndex returns the place of a dyno in b.Dynos, adding it as needed;
+// -1 when b already counts maxBucketDynos others.
+func (b *tlBucket) dynoIndex(name string) int {
 	for i := range b.Dynos {
 		if b.Dynos[i].Dyno == name {
-			return &b.Dynos[i]
+			return i
 		}
 	}
 	if len(b.Dynos) >= maxBucketDynos {
-		return nil
+		return -1
 	}
 	b.Dynos = append(b.Dynos, tlDyno{Dyno: name})
-	return &b.Dynos[len(b.Dynos)-1]
+	return len(b.Dynos) - 1
 }
 
 func (b *tlBucket) merge(o *tlBucket) {
-	b.Service.merge(&o.Service)
+	b.expand()
+	os, done := o.service()
+	b.Service.merge(&os)
+	done()
 	b.Errors += o.Errors
 	for _, od := range o.Dynos {
 		d := b.dyno(od.Dyno)
@@ -188,7 +208,9 @@ func (b *tlBucket) merge(o *tlBucket) {
 	}
 }
 
-func (t *timeline) addRequest(r *parse.Record) {
+// addRequest counts r, routed to the dyno of e (see dynoFor), which
+// remembers where the dyno is in the bucket last used for it.
+func (t *timeline) addRequest(r *parse.Record, e *dynoEntry) {
 	b := t.bucket(r.Time)
 	svc := r.Service
 	if svc < 0 {
@@ -202,11 +224,11 @@ func (t *timeline) addRequest(r *parse.Record) {
 	if r.IsError() {
 		b.Errors++
 	}
-	name := r.Dyno
-	if name == "" {
-		name = NoneKey
+	if e.tlBucket != b {
+		e.tlBucket, e.tlIndex = b, b.dynoIndex(e.name)
 	}
-	if d := b.dyno(name); d != nil {
+	if e.tlIndex >= 0 {
+		d := &b.Dynos[e.tlIndex]
 		d.N++
 		d.Sum += svc
 		if svc > d.Max {
@@ -247,6 +269,7 @@ func (t *timeline) merge(o *timeline) {
 		nb := t.bucket(us)
 		nb.merge(b)
 	}
+	t.compactPast()
 }
 
 func (t *timeline) report(a *Aggregator) *Timeline {
@@ -268,7 +291,8 @@ func (t *timeline) report(a *Aggregator) *Timeline {
 			if cover < 1 {
 				cover = 1
 			}
-			s := &b.Service
+			sd, done := b.service()
+			s := &sd
 			tb.Requests = s.Count
 			tb.RPS = round3(float64(s.Count) / cover)
 			tb.MeanMS = round1(s.mean())
@@ -277,6 +301,7 @@ func (t *timeline) report(a *Aggregator) *Timeline {
 			tb.Errors = b.Errors
 			tb.Busy = round2(float64(s.Sum) / 1000 / cover)
 			tb.Outlier = s.Max >= TimelineOutlierMinMS && float64(s.Max) >= TimelineOutlierRatio*s.mean()
+			done()
 		}
 		tl.Buckets = append(tl.Buckets, tb)
 	}

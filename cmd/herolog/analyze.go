@@ -152,6 +152,7 @@ func (a *analyzeCmd) Run(e *env) error {
 				if err := agg.Merge(c.Aggregator); err != nil && mergeErr == nil {
 					mergeErr = err
 				}
+				c.Aggregator.Release()
 				if pqErr == nil && c.rows.Len() > 0 {
 					pqErr = pq.addRows(c.rows)
 				}
@@ -165,9 +166,11 @@ func (a *analyzeCmd) Run(e *env) error {
 		res, scanErr = e.scanParallel(a.inputFlags,
 			func() recordSink { return &aggSink{aggregate.New(opts)} },
 			func(s recordSink) {
-				if err := agg.Merge(s.(*aggSink).Aggregator); err != nil && mergeErr == nil {
+				chunk := s.(*aggSink).Aggregator
+				if err := agg.Merge(chunk); err != nil && mergeErr == nil {
 					mergeErr = err
 				}
+				chunk.Release() // its histograms and buffers go to the next chunks
 			})
 	}
 	stopProgress()

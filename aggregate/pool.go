@@ -1,0 +1,133 @@
+package aggregate
+
+import (
+	"sync"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Pools of the large buffers an Aggregator allocates (histograms, the
+// head-of-line queues), filled by Release. A parallel scan builds one
+// aggregator per chunk and drops it once merged; without reuse each chunk
+// allocates about 3 MB, and the garbage collector runs every few chunks.
+var (
+	histPools [3]sync.Pool // by histKind
+	holBufs   sync.Pool    // *[]holReq, empty
+)
+
+// histKind names the histogram geometries kept in pools.
+type histKind int
+
+const (
+	histSection histKind = iota // SigFigsSection, MaxTrackableMS (hist2)
+	histService                 // SigFigs, MaxTrackableMS (Dist)
+	histConnect                 // SigFigs, MaxConnectMS (Dist)
+)
+
+// newHist returns an empty histogram of the kind, from the pool when it
+// holds one.
+func newHist(k histKind) *hdrhistogram.Histogram {
+	if h, ok := histPools[k].Get().(*hdrhistogram.Histogram); ok {
+		return h
+	}
+	switch k {
+	case histSection:
+		return hdrhistogram.New(1, MaxTrackableMS, SigFigsSection)
+	case histConnect:
+		return hdrhistogram.New(1, MaxConnectMS, SigFigs)
+	}
+	return hdrhistogram.New(1, MaxTrackableMS, SigFigs)
+}
+
+// putHist empties h and gives it back to the pool of its kind.
+func putHist(k histKind, h *hdrhistogram.Histogram) {
+	if h == nil {
+		return
+	}
+	h.Reset()
+	histPools[k].Put(h)
+}
+
+// newHolBuf returns an empty queue for a head-of-line buffer.
+func newHolBuf() []holReq {
+	if p, ok := holBufs.Get().(*[]holReq); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+func putHolBuf(b []holReq) {
+	if cap(b) < 64 {
+		return
+	}
+	clear(b[:cap(b)]) // drop the route strings
+	b = b[:0]
+	holBufs.Put(&b)
+}
+
+// Release gives a's histograms and buffers back for reuse by aggregators
+// made later, and empties a: a must not be used afterwards. Merge copies
+// what it takes from its argument, so an aggregator merged into another
+// can be released.
+func (a *Aggregator) Release() {
+	rel := func(g *group) {
+		if g == nil {
+			return
+		}
+		g.service.release()
+		g.connect.release()
+		if g.wait != nil {
+			g.wait.release()
+		}
+	}
+	rel(a.total)
+	rel(a.other)
+	for _, g := range a.groups {
+		rel(g)
+	}
+	for _, alt := range a.alts {
+		alt.Release()
+	}
+	a.tail.release()
+	*a = Aggregator{}
+}
+
+func (d *Dist) release() {
+	d.small = nil
+	if d.h == nil {
+		return
+	}
+	switch d.limit() {
+	case MaxTrackableMS:
+		putHist(histService, d.h)
+	case MaxConnectMS:
+		putHist(histConnect, d.h)
+	}
+	d.h = nil
+}
+
+func (d *hist2) release() {
+	putHist(histSection, d.H)
+	d.H = nil
+}
+
+func (t *tailState) release() {
+	for _, b := range t.timeline.Buckets {
+		b.Service.release()
+	}
+	for _, s := range t.routes.Routes {
+		s.Service.release()
+	}
+	if t.routes.Other != nil {
+		t.routes.Other.Service.release()
+	}
+	for _, d := range t.health.Dynos {
+		d.Service.release()
+	}
+	for _, d := range t.hol.Dynos {
+		putHolBuf(d.Recent)
+		putHolBuf(d.First)
+		d.Recent, d.First = nil, nil
+	}
+	*t = tailState{}
+}
