@@ -86,7 +86,7 @@ type scanOpts struct {
 	// parse.DefaultChunkSize, when 0; parse.NewChunker raises it to 2 MiB).
 	chunkSize int
 	// ahead caps the chunks claimed and not yet merged, so the sinks in
-	// memory at once (4 per worker when 0). A sink whose merge is slow
+	// memory at once (workers + 2 when 0). A sink whose merge is slow
 	// (writing Parquet) would otherwise have every worker parse that many
 	// chunks ahead of it.
 	ahead int
@@ -95,7 +95,7 @@ type scanOpts struct {
 // scanParallelOpts is scanParallel with options.
 func (e *env) scanParallelOpts(f inputFlags, o scanOpts, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
-	pool.chunkSize, pool.ahead = scanChunkSize, 4*len(pool.readers)
+	pool.chunkSize, pool.ahead = scanChunkSize, len(pool.readers)+2
 	if o.chunkSize > 0 && scanChunkSize == 0 {
 		pool.chunkSize = o.chunkSize
 	}
@@ -226,7 +226,7 @@ func newWorkerPool(f inputFlags, n int) *workerPool {
 	if n < 1 {
 		n = 1
 	}
-	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n), ahead: 4 * n}
+	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n), ahead: n + 2}
 	for i := range w.readers {
 		w.readers[i] = parse.NewReader(nil, newParser(f))
 	}
