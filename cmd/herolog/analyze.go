@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"io"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -10,6 +12,14 @@ import (
 	"github.com/herolog/herolog/output"
 	"github.com/herolog/herolog/parse"
 )
+
+// analyzeMemoryLimit is the soft limit on the Go heap during analyze
+// (unless GOMEMLIMIT is set): the project's budget is 150 MiB of peak RSS.
+// On an ordinary log the live heap stays far below it and nothing changes;
+// on a 200 MB log of an overloaded app (every request queued behind
+// another, so the head-of-line state of every chunk in flight is large)
+// peak RSS went from 205-215 MB to 141-144 MB for 30% more CPU.
+const analyzeMemoryLimit = 120 << 20
 
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
@@ -125,6 +135,11 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	var res scanResult
 	var scanErr, mergeErr error
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Chunk aggregators come and go during a parallel scan; without a
+		// limit the collector lets the heap reach twice what is live.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(analyzeMemoryLimit))
+	}
 	stopProgress := e.startProgress(a.progressFlags)
 	if pq != nil {
 		// As below, and each chunk's requests are kept as Parquet rows,
