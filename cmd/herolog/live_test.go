@@ -200,10 +200,25 @@ func TestLiveJSONSnapshots(t *testing.T) {
 				newest = max(newest, r.Time)
 				recs = append(recs, parse.Record{Kind: r.Kind, Time: r.Time})
 			}
+			// If the renderer was slow, the frame that first saw every line
+			// may have been dropped; a later one has seen the input idle,
+			// and its window has rolled on by whole ticks of the wall clock.
 			slot := int64(5_000_000)
-			start := (newest/slot - 12) * slot
-			if snap.WindowEnd != aggregate.FormatTime(newest) || snap.WindowStart != aggregate.FormatTime(start) {
-				t.Errorf("window %s .. %s, want %s .. %s", snap.WindowStart, snap.WindowEnd, aggregate.FormatTime(start), aggregate.FormatTime(newest))
+			end := newest
+			if snap.WindowEnd != aggregate.FormatTime(newest) {
+				found := false
+				for k := int64(1); k <= 10 && !found; k++ {
+					if snap.WindowEnd == aggregate.FormatTime(newest+k*2_000_000) {
+						end, found = newest+k*2_000_000, true
+					}
+				}
+				if !found {
+					t.Errorf("window ends %s, want %s (or whole 2 s ticks after it)", snap.WindowEnd, aggregate.FormatTime(newest))
+				}
+			}
+			start := (end/slot - 12) * slot
+			if snap.WindowStart != aggregate.FormatTime(start) {
+				t.Errorf("window starts %s, want %s", snap.WindowStart, aggregate.FormatTime(start))
 			}
 			var inWindow int64
 			for _, r := range recs {
@@ -221,7 +236,7 @@ func TestLiveJSONSnapshots(t *testing.T) {
 			if snap.SinceStart.Total.Requests != 1348 || snap.DroppedLines != 295 {
 				t.Errorf("since start %d requests, %d dropped; want 1348, 295", snap.SinceStart.Total.Requests, snap.DroppedLines)
 			}
-			if snap.LinesPerSecond <= 0 {
+			if end == newest && snap.LinesPerSecond <= 0 {
 				t.Errorf("lines per second %v", snap.LinesPerSecond)
 			}
 
