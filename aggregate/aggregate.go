@@ -344,7 +344,7 @@ func problemOf(file string, r *parse.Record) Problem {
 	if reason == "" {
 		reason = r.Kind.String()
 	}
-	return Problem{File: validUTF8(file), Line: r.Line, Kind: r.Kind.String(), Reason: reason, Text: validUTF8(string(text))}
+	return Problem{File: ValidUTF8(file), Line: r.Line, Kind: r.Kind.String(), Reason: reason, Text: ValidUTF8(string(text))}
 }
 
 // groupFor returns the group of a router record, creating it (or folding
@@ -439,18 +439,18 @@ func (a *Aggregator) lookupBytes(k []byte) *group {
 // displayKey is how a group's key (as logged, possibly cut at MaxKeyLen)
 // is reported: valid UTF-8, with "…" after a cut key.
 func displayKey(k string) string {
-	k = validUTF8(k)
+	k = ValidUTF8(k)
 	if len(k) >= MaxKeyLen {
 		k += "…"
 	}
 	return k
 }
 
-// validUTF8 returns s with each byte that is not part of valid UTF-8
+// ValidUTF8 returns s with each byte that is not part of valid UTF-8
 // written as \xNN, so that reports (JSON above all, which can only
 // replace such bytes with U+FFFD) keep distinct keys distinct and round
 // trip exactly. Valid strings are returned as they are.
-func validUTF8(s string) string {
+func ValidUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}

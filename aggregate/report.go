@@ -178,7 +178,7 @@ func (a *Aggregator) Report() *Report {
 		a.fillSpectra(rep)
 	}
 	for c, n := range a.codes {
-		k := validUTF8(c)
+		k := ValidUTF8(c)
 		cc := rep.Codes[k]
 		cc.Count += n
 		cc.Desc = CodeDescription(c)
@@ -221,7 +221,7 @@ func (g *group) report(span float64) Group {
 		out.Wait = &w
 	}
 	for c, n := range g.codes {
-		out.Codes[validUTF8(c)] += n
+		out.Codes[ValidUTF8(c)] += n
 	}
 	out.Errors = g.errors
 	return out

@@ -456,7 +456,7 @@ func (g *wgroup) report(key string, secs float64) Group {
 	}
 	for c, n := range g.codes {
 		if n > 0 {
-			out.Codes[validUTF8(c)] += n
+			out.Codes[ValidUTF8(c)] += n
 		}
 	}
 	return out

@@ -218,9 +218,11 @@ type pqTable struct {
 	writeErr atomic.Pointer[error]
 }
 
-func newPQTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain []string) (*pqTable, error) {
-	o = o.withDefaults()
-	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
+// writerProps are the Parquet settings every herolog file shares: zstd,
+// row groups of groupCap batches, dictionary encoding except for the plain
+// columns (high-cardinality ones — request ids, paths, times — whose
+// dictionary would only be built to be thrown away).
+func writerProps(o ParquetOptions, groupCap int, plain []string) []parquet.WriterProperty {
 	props := []parquet.WriterProperty{
 		parquet.WithCompression(compressCodec),
 		parquet.WithCompressionLevel(compressLevel),
@@ -230,10 +232,15 @@ func newPQTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain []str
 		parquet.WithCreatedBy(o.CreatedBy),
 	}
 	for _, c := range plain {
-		// High-cardinality columns (request ids, paths, times): a
-		// dictionary would only be built to be thrown away.
 		props = append(props, parquet.WithDictionaryFor(c, false))
 	}
+	return props
+}
+
+func newPQTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain []string) (*pqTable, error) {
+	o = o.withDefaults()
+	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
+	props := writerProps(o, groupCap, plain)
 	mem := memory.DefaultAllocator
 	fw, err := pqarrow.NewFileWriter(schema, w, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))

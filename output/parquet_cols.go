@@ -227,17 +227,7 @@ func (c *colBuf) write() error {
 func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats []string) (*colTable, error) {
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
-	props := []parquet.WriterProperty{
-		parquet.WithCompression(compressCodec),
-		parquet.WithCompressionLevel(compressLevel),
-		parquet.WithMaxRowGroupLength(int64(groupCap * o.BatchRows)),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithDataPageSize(dataPageSize),
-		parquet.WithCreatedBy(o.CreatedBy),
-	}
-	for _, c := range plain {
-		props = append(props, parquet.WithDictionaryFor(c, false))
-	}
+	props := writerProps(o, groupCap, plain)
 	for _, c := range delta {
 		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
 	}

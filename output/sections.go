@@ -35,13 +35,7 @@ func bucketLabel(sec float64) string {
 // aggregate.Sections. Log-derived text is sanitised.
 func writeSections(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 	ew := &errWriter{w: w}
-	head := func(s string) {
-		if md {
-			ew.printf("\n### %s\n\n", s)
-		} else {
-			ew.printf("\n%s\n", paint(o.Color, ansiBold, s))
-		}
-	}
+	head := func(s string) { ew.heading(s, o, md) }
 	if tl := r.Timeline; tl != nil && len(tl.Buckets) > 0 {
 		title := "Timeline (per " + bucketLabel(tl.BucketSeconds) + ", ms; ! = max far above mean)"
 		head(title)

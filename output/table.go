@@ -56,15 +56,18 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
+// heading writes a section title: a Markdown heading, or a bold line.
+func (e *errWriter) heading(s string, o Options, md bool) {
+	if md {
+		e.printf("\n### %s\n\n", s)
+	} else {
+		e.printf("\n%s\n", paint(o.Color, ansiBold, s))
+	}
+}
+
 func writeText(w io.Writer, r *aggregate.Report, o Options, md bool) error {
 	ew := &errWriter{w: w}
-	head := func(s string) {
-		if md {
-			ew.printf("\n### %s\n\n", s)
-		} else {
-			ew.printf("\n%s\n", paint(o.Color, ansiBold, s))
-		}
-	}
+	head := func(s string) { ew.heading(s, o, md) }
 	if md {
 		ew.printf("## herolog report\n\n")
 	}

@@ -3,6 +3,8 @@ package output
 import (
 	"reflect"
 	"unicode/utf8"
+
+	"github.com/herolog/herolog/aggregate"
 )
 
 // FixUTF8 rewrites in place every string reachable from v (a pointer to a
@@ -17,7 +19,7 @@ func FixUTF8(v any) {
 		if utf8.ValidString(s) {
 			return s, false
 		}
-		return escapeInvalid(s), true
+		return aggregate.ValidUTF8(s), true
 	})
 }
 
@@ -122,21 +124,4 @@ func fixFields(v reflect.Value, fix func(string) (string, bool)) (reflect.Value,
 		}
 	}
 	return v, changedAny
-}
-
-// escapeInvalid writes each byte of s that is not part of valid UTF-8 as
-// \xNN.
-func escapeInvalid(s string) string {
-	const hex = "0123456789abcdef"
-	b := make([]byte, 0, len(s)+8)
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, '\\', 'x', hex[s[i]>>4], hex[s[i]&15])
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
-	}
-	return string(b)
 }
