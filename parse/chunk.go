@@ -50,6 +50,23 @@ type Chunk struct {
 	Line, Offset int64
 
 	buf []byte
+	mem *chunkMem // what buf is in, kept alive with the Chunk
+}
+
+// chunkMem is a chunk's buffer (see newChunkMem). Data handed out from it
+// is valid until the Chunk is passed to Next again, and never after the
+// Chunk is garbage.
+type chunkMem struct{ b []byte }
+
+// grow gives ch a buffer of at least n bytes, keeping its first keep bytes.
+func (ch *Chunk) grow(n, keep int) {
+	if cap(ch.buf) >= n {
+		ch.buf = ch.buf[:cap(ch.buf)]
+		return
+	}
+	m := newChunkMem(n)
+	copy(m.b, ch.buf[:keep])
+	ch.buf, ch.mem = m.b, m
 }
 
 // NewChunker returns a Chunker over rd cutting chunks of at most size bytes
@@ -72,9 +89,7 @@ func NewChunker(rd io.Reader, size int) *Chunker {
 func (c *Chunker) Next(ch *Chunk) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(ch.buf) < c.size {
-		ch.buf = make([]byte, c.size)
-	}
+	ch.grow(c.size, 0)
 	buf := ch.buf[:c.size]
 	for {
 		if c.err != nil && len(c.carry) == 0 {
@@ -366,9 +381,7 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 	lo := begin - lead
 	rangeEnd := begin + int64(c.size)
 	hi := min(rangeEnd+int64(c.probe), c.n)
-	if need := int(hi - lo); cap(ch.buf) < need {
-		ch.buf = make([]byte, need)
-	}
+	ch.grow(max(int(hi-lo), c.size+4096+c.probe), 0) // the same for every chunk
 	buf := ch.buf[:hi-lo]
 	if _, err := c.ra.ReadAt(buf, lo); err != nil && err != io.EOF {
 		return nil, 0, 0, false, err
@@ -395,11 +408,7 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 			// A long last line: read on, up to MaxLine past the range.
 			old := len(buf)
 			hi = min(rangeEnd+int64(c.maxLine), c.n)
-			if int(hi-lo) > cap(ch.buf) {
-				nb := make([]byte, int(hi-lo))
-				copy(nb, buf)
-				ch.buf = nb
-			}
+			ch.grow(int(hi-lo), old)
 			buf = ch.buf[:hi-lo]
 			if _, err := c.ra.ReadAt(buf[old:], lo+int64(old)); err != nil && err != io.EOF {
 				return nil, 0, 0, false, err

@@ -225,10 +225,8 @@ type workerPool struct {
 }
 
 // readAheadExtra is how many chunk buffers a stream's read-ahead has
-// beyond one per worker: one being filled while every worker parses, and
-// one filled and waiting, so that decompression need not stop when a
-// worker is late to take its next chunk.
-const readAheadExtra = 2
+// beyond one per worker: one being filled while every worker parses.
+const readAheadExtra = 1
 
 func newWorkerPool(f inputFlags, n int) *workerPool {
 	if n < 1 {
