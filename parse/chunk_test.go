@@ -158,15 +158,6 @@ func TestLooksFramed(t *testing.T) {
 	}
 }
 
-// chunkSource is what recordsFrom reads: a ChunkerAt or a ReadAhead.
-type chunkSource interface {
-	next(ch *Chunk) bool
-}
-
-type atSource struct{ c *ChunkerAt }
-
-func (s atSource) next(ch *Chunk) bool { return s.c.Next(ch) }
-
 // recordsConcurrent lists what Readers make of the chunks that workers
 // goroutines take from next at once, put back in chunk order; it checks
 // that the chunks' sequence numbers are 0, 1, 2... and that each chunk's
