@@ -64,8 +64,10 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 }
 
 // scanParallel reads every input like scan, but cuts each one into large
-// chunks at line boundaries (parse.Chunker) that GOMAXPROCS goroutines parse
-// at once, each record going to the sink of its chunk: newSink is called
+// chunks at line boundaries that GOMAXPROCS goroutines parse at once (a
+// regular file's chunks read by the workers themselves with ReadAt,
+// parse.ChunkerAt; a stream's read ahead by a goroutine of its own,
+// parse.ReadAhead), each record going to the sink of its chunk: newSink is called
 // once per chunk, from the worker goroutines. merge is called with every
 // chunk's sink, one at a time (under a lock, from whichever worker finished
 // the chunk that completes the sequence), in input order, so
