@@ -140,6 +140,12 @@ func (r *Reader) frameAt() int {
 	if c := r.buf[r.start]; c < '0' || c > '9' {
 		return 0
 	}
+	// A timestamp ("2026-11-20T...") is not a header: a header's digits
+	// end at a space, and here the first non-digit among b[1:5] is not
+	// one. Nearly every line of `heroku logs` output leaves here.
+	if b := r.buf[r.start:r.end]; len(b) >= 5 && b[4] == '-' && b[1] != ' ' && b[2] != ' ' && b[3] != ' ' {
+		return 0
+	}
 	if r.end-r.start < 12 {
 		r.fill()
 	}
