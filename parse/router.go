@@ -460,25 +460,25 @@ func (p *Parser) routerKV(b []byte, r *Record) {
 	p.scanKV(b, r)
 }
 
-// The keys fastRouter expects, with their leading space, as words.
-var (
-	keyCodeW       = newWordKey(" code=")
-	keyDescW       = newWordKey(" desc=")
-	keyCauseW      = newWordKey(" cause=")
-	keyMethodW     = newWordKey(" method=")
-	keyPathW       = newWordKey(" path=")
-	keyHostW       = newWordKey(" host=")
-	keyRequestIDW  = newWordKey(" request_id=")
-	keyFwdW        = newWordKey(" fwd=")
-	keyDynoW       = newWordKey(" dyno=")
-	keyConnectW    = newWordKey(" connect=")
-	keyServiceW    = newWordKey(" service=")
-	keyStatusW     = newWordKey(" status=")
-	keyBytesW      = newWordKey(" bytes=")
-	keyProtocolW   = newWordKey(" protocol=")
-	keyTLSVersionW = newWordKey(" tls_version=")
-	keySockW       = newWordKey(" sock=")
-)
+// expect returns the index after key (" name=", with its leading space)
+// at b[i], or -1. With key a constant of at most 16 bytes, the compare is
+// two word loads.
+func expect(b []byte, i int, key string) int {
+	if hasKey(b[i:], key) {
+		return i + len(key)
+	}
+	return -1
+}
+
+// expect2 is expect for a key longer than 8 bytes, given in two constant
+// parts of at most 8: the compiler turns a constant compare of up to 8
+// bytes into loads but calls memequal for longer ones.
+func expect2(b []byte, i int, key1, key2 string) int {
+	if len(b)-i >= len(key1)+len(key2) && string(b[i:i+len(key1)]) == key1 && string(b[i+len(key1):i+len(key1)+len(key2)]) == key2 {
+		return i + len(key1) + len(key2)
+	}
+	return -1
+}
 
 // numValue reads a numeric value at b[i] exactly as scanKV does.
 func numValue(b []byte, i int, field string, ms bool, r *Record) (int64, int) {
@@ -519,19 +519,19 @@ func (p *Parser) fastRouter(b []byte, r *Record) bool {
 		v, i = kvValue(b, i+3)
 		r.At = atValue(v)
 	}
-	if j := keyCodeW.at(b, i); j >= 0 {
+	if j := expect(b, i, " code="); j >= 0 {
 		if v, i = kvValue(b, j); len(v) > 0 {
 			r.Code = p.strs.get(v)
 		}
-		if j = keyDescW.at(b, i); j < 0 {
+		if j = expect(b, i, " desc="); j < 0 {
 			return false
 		}
 		r.Desc, i = kvLong(b, j)
-		if j = keyCauseW.at(b, i); j >= 0 {
+		if j = expect(b, i, " cause="); j >= 0 {
 			r.Cause, i = kvLong(b, j)
 		}
 	}
-	j := keyMethodW.at(b, i)
+	j := expect(b, i, " method=")
 	switch {
 	case j < 0:
 		return false
@@ -544,53 +544,53 @@ func (p *Parser) fastRouter(b []byte, r *Record) bool {
 			r.Method = p.strs.get(v)
 		}
 	}
-	if j = keyPathW.at(b, i); j < 0 {
+	if j = expect(b, i, " path="); j < 0 {
 		return false
 	}
 	r.Path, i = kvLong(b, j)
-	if j = keyHostW.at(b, i); j < 0 {
+	if j = expect(b, i, " host="); j < 0 {
 		return false
 	}
 	r.Host, i = kvLong(b, j)
-	if j = keyRequestIDW.at(b, i); j >= 0 {
+	if j = expect2(b, i, " request", "_id="); j >= 0 {
 		r.RequestID, i = kvLong(b, j)
 	}
-	if j = keyFwdW.at(b, i); j < 0 {
+	if j = expect(b, i, " fwd="); j < 0 {
 		return false
 	}
 	r.Fwd, i = kvValue(b, j)
-	if j = keyDynoW.at(b, i); j < 0 {
+	if j = expect(b, i, " dyno="); j < 0 {
 		return false
 	}
 	if v, i = kvValue(b, j); len(v) > 0 {
 		r.Dyno = p.strs.get(v)
 	}
-	if j = keyConnectW.at(b, i); j < 0 {
+	if j = expect2(b, i, " connect", "="); j < 0 {
 		return false
 	}
 	var ok bool
 	if r.Connect, i, ok = fastNumber(b, j, true); !ok {
 		r.Connect, i = numValue(b, j, "connect", true, r)
 	}
-	if j = keyServiceW.at(b, i); j < 0 {
+	if j = expect2(b, i, " service", "="); j < 0 {
 		return false
 	}
 	if r.Service, i, ok = fastNumber(b, j, true); !ok {
 		r.Service, i = numValue(b, j, "service", true, r)
 	}
-	if j = keyStatusW.at(b, i); j < 0 {
+	if j = expect(b, i, " status="); j < 0 {
 		return false
 	}
 	if r.Status, i, ok = fastNumber(b, j, false); !ok {
 		r.Status, i = numValue(b, j, "status", false, r)
 	}
-	if j = keyBytesW.at(b, i); j < 0 {
+	if j = expect(b, i, " bytes="); j < 0 {
 		return false
 	}
 	if r.Bytes, i, ok = fastNumber(b, j, false); !ok {
 		r.Bytes, i = numValue(b, j, "bytes", false, r)
 	}
-	if j = keyProtocolW.at(b, i); j >= 0 {
+	if j = expect2(b, i, " protoco", "l="); j >= 0 {
 		switch string(b[j:]) {
 		case "https":
 			r.Protocol, i = "https", len(b)
@@ -605,10 +605,10 @@ func (p *Parser) fastRouter(b []byte, r *Record) bool {
 	if i == len(b) {
 		return true
 	}
-	if j = keyTLSVersionW.at(b, i); j >= 0 {
+	if j = expect2(b, i, " tls_ver", "sion="); j >= 0 {
 		r.TLSVersion, i = kvValue(b, j)
 	}
-	if j = keySockW.at(b, i); j >= 0 {
+	if j = expect(b, i, " sock="); j >= 0 {
 		v, i = kvValue(b, j)
 		r.Sock = sockValue(v)
 	}

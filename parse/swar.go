@@ -75,37 +75,3 @@ func digitsValue(x uint64, k int) uint64 {
 	x = ((x & 0x00FF00FF00FF00FF) * 6553601) >> 16
 	return ((x & 0x0000FFFF0000FFFF) * 42949672960001) >> 32
 }
-
-// wordKey is a constant of up to 16 bytes (a router key with its space and
-// "=") compared as two masked words.
-type wordKey struct {
-	s      string
-	w0, w1 uint64 // the key's bytes, zero-padded
-	m0, m1 uint64 // which bytes of w0, w1 belong to the key
-}
-
-func newWordKey(s string) wordKey {
-	if len(s) == 0 || len(s) > 16 {
-		panic("parse: wordKey of " + s)
-	}
-	var b, m [16]byte
-	copy(b[:], s)
-	for i := range s {
-		m[i] = 0xFF
-	}
-	return wordKey{s: s, w0: load64(b[:], 0), w1: load64(b[:], 8), m0: load64(m[:], 0), m1: load64(m[:], 8)}
-}
-
-// at returns the index after the key when b[i:] starts with it, else -1.
-func (k *wordKey) at(b []byte, i int) int {
-	if len(b)-i >= 16 {
-		if load64(b, i)&k.m0 == k.w0 && load64(b, i+8)&k.m1 == k.w1 {
-			return i + len(k.s)
-		}
-		return -1
-	}
-	if len(b)-i >= len(k.s) && string(b[i:i+len(k.s)]) == k.s {
-		return i + len(k.s)
-	}
-	return -1
-}

@@ -112,23 +112,3 @@ func TestDigitsValue(t *testing.T) {
 		}
 	}
 }
-
-func TestWordKeyMatchesHasPrefix(t *testing.T) {
-	keys := []string{" code=", " request_id=", " tls_version=", "x", "0123456789abcdef"}
-	for _, s := range keys {
-		k := newWordKey(s)
-		for _, b := range swarInputs() {
-			for _, text := range [][]byte{b, append([]byte(s), b...), append(append([]byte{}, b...), s...)} {
-				for i := 0; i <= len(text); i++ {
-					want := -1
-					if bytes.HasPrefix(text[i:], []byte(s)) {
-						want = i + len(s)
-					}
-					if got := k.at(text, i); got != want {
-						t.Fatalf("wordKey(%q).at(%q, %d) = %d, want %d", s, text, i, got, want)
-					}
-				}
-			}
-		}
-	}
-}
