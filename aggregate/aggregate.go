@@ -134,13 +134,22 @@ func newGroup(key string) *group {
 	return &group{key: key, connect: newDist(MaxConnectMS)}
 }
 
-func (g *group) add(r *parse.Record) {
+func (g *group) add(r *parse.Record) { g.addTo(r, true) }
+
+// addTo counts r; with hist false, it leaves the service and connect
+// histograms out and counts only their exact numbers (see
+// Aggregator.syncTotal).
+func (g *group) addTo(r *parse.Record, hist bool) {
 	g.requests++
 	if r.Service >= 0 {
-		g.service.Record(r.Service)
+		if hv := g.service.count(r.Service); hist {
+			g.service.recordHist(hv)
+		}
 	}
 	if r.Connect >= 0 {
-		g.connect.Record(r.Connect)
+		if hv := g.connect.count(r.Connect); hist {
+			g.connect.recordHist(hv)
+		}
 	}
 	if r.Wait >= 0 {
 		if g.wait == nil {
@@ -176,10 +185,23 @@ func countCode(m map[string]int64, code string, n int64) {
 	m[code] += n
 }
 
-func (g *group) merge(o *group) {
+func (g *group) merge(o *group) { g.mergeFrom(o, true) }
+
+// mergeFrom adds o into g; with hist false, as addTo, the service and
+// connect histograms are left out.
+func (g *group) mergeFrom(o *group, hist bool) {
 	g.requests += o.requests
-	g.service.Merge(&o.service)
-	g.connect.Merge(&o.connect)
+	if hist {
+		g.service.Merge(&o.service)
+		g.connect.Merge(&o.connect)
+	} else {
+		if o.service.Count > 0 {
+			g.service.mergeCounts(&o.service)
+		}
+		if o.connect.Count > 0 {
+			g.connect.mergeCounts(&o.connect)
+		}
+	}
 	if o.wait != nil {
 		if g.wait == nil {
 			g.wait = new(Dist)
@@ -240,6 +262,13 @@ type Aggregator struct {
 	keyBuf        []byte
 	lastMinute    int64
 	lastMinuteKey []byte
+
+	// totalStale: the total's service and connect histograms are not kept
+	// up to date record by record (two of the seven histogram records a
+	// request costs) but rebuilt from the groups when read (syncTotal):
+	// every router record is counted in exactly one group (or other), so
+	// the groups' histograms add up to the total's, bucket for bucket.
+	totalStale bool
 
 	// alts hold the groups of the other groupings, in Bys order, when
 	// Options.AllGroupings is set; only their group fields are used.
@@ -302,7 +331,8 @@ func (a *Aggregator) Add(r *parse.Record) {
 	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
-		a.total.add(r)
+		a.total.addTo(r, false)
+		a.totalStale = true
 		if a.opts.By == ByDyno {
 			a.dynoGroup(a.tail.cur).add(r)
 		} else {
@@ -501,7 +531,8 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		}
 		a.hasTime = true
 	}
-	a.total.merge(b.total)
+	a.total.mergeFrom(b.total, false)
+	a.totalStale = true
 	a.mergeGroups(b)
 	a.mergeAlts(b)
 	if a.iv != nil && b.iv != nil {
@@ -520,6 +551,34 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.problems = append(a.problems, p)
 	}
 	return nil
+}
+
+// syncTotal rebuilds the total's service and connect histograms from the
+// groups' when records or merges have been counted since it last did.
+// Each group's histogram is merged once (a few thousand buckets), which
+// costs about what recording a few thousand requests in the total would.
+func (a *Aggregator) syncTotal() {
+	if !a.totalStale {
+		return
+	}
+	a.totalStale = false
+	t := a.total
+	t.service.resetHist()
+	t.connect.resetHist()
+	add := func(g *group) {
+		if g.service.Count > 0 {
+			t.service.mergeHist(&g.service)
+		}
+		if g.connect.Count > 0 {
+			t.connect.mergeHist(&g.connect)
+		}
+	}
+	for _, g := range a.groups {
+		add(g)
+	}
+	if a.other != nil {
+		add(a.other)
+	}
 }
 
 // mergeGroups adds b's groups (and its other group) into a's.

@@ -238,3 +238,65 @@ func ExampleAggregator() {
 	fmt.Println(g.Key, g.Requests, g.Service.P50, g.Service.Max, g.Service.Mean)
 	// Output: web.1 4 25 28000 7018.8
 }
+
+// TestTotalFromGroupsMatchesRecording: the total's service and connect
+// histograms, rebuilt from the groups' (syncTotal) instead of recorded per
+// request, hold exactly what recording every value would, with groups
+// folded into other, after merges, and after more records follow a report.
+func TestTotalFromGroupsMatchesRecording(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, by := range []By{ByDyno, ByRoute, ByStatus} {
+		// Recorded one by one: the values added to a, and all of them.
+		var svcA, svc Dist
+		connA, conn := newDist(MaxConnectMS), newDist(MaxConnectMS)
+		a, b := New(Options{By: by, MaxGroups: 7}), New(Options{By: by, MaxGroups: 7})
+		check := func(stage string, svc, conn *Dist) {
+			a.syncTotal()
+			for _, c := range []struct {
+				name      string
+				got, want *Dist
+			}{{"service", &a.total.service, svc}, {"connect", &a.total.connect, conn}} {
+				g, w := c.got, c.want
+				if g.Count != w.Count || g.Sum != w.Sum || g.Min != w.Min || g.Max != w.Max || g.Clamped != w.Clamped {
+					t.Fatalf("by %s, %s: %s numbers %+v, want %+v", by, stage, c.name, *g, *w)
+				}
+				gh, wh := g.hist(), w.hist()
+				if (gh == nil) != (wh == nil) || gh != nil && !gh.Equals(wh) {
+					t.Fatalf("by %s, %s: %s histogram differs", by, stage, c.name)
+				}
+			}
+		}
+		check("empty", &svcA, &connA)
+		for i := 0; i < 30000; i++ {
+			r := routerRec(fmt.Sprintf("web.%d", rng.IntN(12)), int64(rng.ExpFloat64()*200), int64(200+rng.IntN(4)*100), "", int64(i)*1000)
+			r.Connect = int64(rng.IntN(70000))
+			if i%5 == 0 {
+				r.Service = parse.Missing
+			}
+			if i%1000 == 1 {
+				r.Service = 5_000_000 // above the histogram's range: clamped
+			}
+			r.Path = []byte(fmt.Sprintf("/p/%d/x", rng.IntN(10)))
+			if r.Service >= 0 {
+				svc.Record(r.Service)
+			}
+			conn.Record(r.Connect)
+			if i%2 == 0 {
+				if r.Service >= 0 {
+					svcA.Record(r.Service)
+				}
+				connA.Record(r.Connect)
+				a.Add(r)
+			} else {
+				b.Add(r)
+			}
+			if i == 10 || i == 20000 {
+				check(fmt.Sprintf("after %d records", i), &svcA, &connA)
+			}
+		}
+		if err := a.Merge(b); err != nil {
+			t.Fatal(err)
+		}
+		check("after the merge", &svc, &conn)
+	}
+}

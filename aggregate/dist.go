@@ -71,6 +71,15 @@ func (d *Dist) materialize() {
 	d.small = nil
 }
 
+// resetHist empties d's histogram (keeping its buffer) and list, not its
+// exact numbers.
+func (d *Dist) resetHist() {
+	d.small = d.small[:0]
+	if d.h != nil {
+		d.h.Reset()
+	}
+}
+
 // hist returns the histogram, built from the list if need be; nil when
 // nothing was recorded.
 func (d *Dist) hist() *hdrhistogram.Histogram {
@@ -109,6 +118,12 @@ func (d *Dist) Record(v int64) {
 	if v < 0 {
 		return
 	}
+	d.recordHist(d.count(v))
+}
+
+// count adds v (not negative) to the exact numbers only and returns the
+// value to record in the histogram (v clamped to its range).
+func (d *Dist) count(v int64) int64 {
 	if d.Count == 0 || v < d.Min {
 		d.Min = v
 	}
@@ -121,12 +136,11 @@ func (d *Dist) Record(v int64) {
 	if v > d.Max {
 		d.Max = v
 	}
-	hv := v
-	if hv > d.limit() {
-		hv = d.limit()
+	if v > d.limit() {
 		d.Clamped++
+		return d.limit()
 	}
-	d.recordHist(hv)
+	return v
 }
 
 // Merge adds the values of o into d.
@@ -134,6 +148,13 @@ func (d *Dist) Merge(o *Dist) {
 	if o.Count == 0 {
 		return
 	}
+	d.mergeCounts(o)
+	d.mergeHist(o)
+}
+
+// mergeCounts adds o's exact numbers (count, sum, min, max, clamped) into
+// d, not its histogram. o.Count must not be 0.
+func (d *Dist) mergeCounts(o *Dist) {
 	if d.Count == 0 || o.Min < d.Min {
 		d.Min = o.Min
 	}
@@ -147,6 +168,10 @@ func (d *Dist) Merge(o *Dist) {
 		d.Max = o.Max
 	}
 	d.Clamped += o.Clamped
+}
+
+// mergeHist adds o's histogram into d's.
+func (d *Dist) mergeHist(o *Dist) {
 	if o.h == nil {
 		for _, v := range o.small {
 			d.recordHist(v)
