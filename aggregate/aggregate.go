@@ -269,6 +269,10 @@ type Aggregator struct {
 	// every router record is counted in exactly one group (or other), so
 	// the groups' histograms add up to the total's, bucket for bucket.
 	totalStale bool
+	// eagerTotal: the total's histograms are recorded per request after
+	// all, because there are too many groups (more than lazyTotalGroups)
+	// to rebuild it from at every report (live reports every second).
+	eagerTotal bool
 
 	// alts hold the groups of the other groupings, in Bys order, when
 	// Options.AllGroupings is set; only their group fields are used.
@@ -331,8 +335,12 @@ func (a *Aggregator) Add(r *parse.Record) {
 	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
-		a.total.addTo(r, false)
-		a.totalStale = true
+		if a.eagerTotal {
+			a.total.add(r)
+		} else {
+			a.total.addTo(r, false)
+			a.totalStale = true
+		}
 		if a.opts.By == ByDyno {
 			a.dynoGroup(a.tail.cur).add(r)
 		} else {
@@ -508,7 +516,8 @@ func (a *Aggregator) otherGroup() *group {
 
 // Merge adds everything b counted into a. Both must have the same
 // grouping. Groups beyond a's cap are folded into its other group. b is
-// not modified.
+// not modified, but for its total's histograms, which may be brought up
+// to date from its groups.
 func (a *Aggregator) Merge(b *Aggregator) error {
 	if a.opts.By != b.opts.By {
 		return fmt.Errorf("aggregate: cannot merge results grouped by %s into results grouped by %s", b.opts.By, a.opts.By)
@@ -531,8 +540,13 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		}
 		a.hasTime = true
 	}
-	a.total.mergeFrom(b.total, false)
-	a.totalStale = true
+	if a.eagerTotal {
+		b.syncTotal()
+		a.total.merge(b.total)
+	} else {
+		a.total.mergeFrom(b.total, false)
+		a.totalStale = true
+	}
 	a.mergeGroups(b)
 	a.mergeAlts(b)
 	if a.iv != nil && b.iv != nil {
@@ -553,15 +567,23 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	return nil
 }
 
+// lazyTotalGroups is the most groups the total's histograms are rebuilt
+// from (syncTotal); past it they are recorded per request.
+const lazyTotalGroups = 32
+
 // syncTotal rebuilds the total's service and connect histograms from the
 // groups' when records or merges have been counted since it last did.
 // Each group's histogram is merged once (a few thousand buckets), which
 // costs about what recording a few thousand requests in the total would.
+//
+// Past lazyTotalGroups groups the rebuild would cost too much at every
+// report, so the total is then kept up to date per request (eagerTotal).
 func (a *Aggregator) syncTotal() {
 	if !a.totalStale {
 		return
 	}
 	a.totalStale = false
+	a.eagerTotal = len(a.groups) > lazyTotalGroups
 	t := a.total
 	t.service.resetHist()
 	t.connect.resetHist()

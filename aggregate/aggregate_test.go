@@ -245,12 +245,17 @@ func ExampleAggregator() {
 // folded into other, after merges, and after more records follow a report.
 func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, by := range []By{ByDyno, ByRoute, ByStatus} {
+	for _, c := range []struct {
+		by              By
+		maxGroups, keys int
+	}{{ByDyno, 7, 12}, {ByRoute, 7, 12}, {ByStatus, 7, 12}, {ByDyno, 100, 60}, {ByRoute, 100, 60}} {
+		by := c.by
 		// Recorded one by one: the values added to a, and all of them.
 		var svcA, svc Dist
 		connA, conn := newDist(MaxConnectMS), newDist(MaxConnectMS)
-		a, b := New(Options{By: by, MaxGroups: 7}), New(Options{By: by, MaxGroups: 7})
+		a, b := New(Options{By: by, MaxGroups: c.maxGroups}), New(Options{By: by, MaxGroups: c.maxGroups})
 		check := func(stage string, svc, conn *Dist) {
+			t.Helper()
 			a.syncTotal()
 			for _, c := range []struct {
 				name      string
@@ -268,7 +273,7 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 		}
 		check("empty", &svcA, &connA)
 		for i := 0; i < 30000; i++ {
-			r := routerRec(fmt.Sprintf("web.%d", rng.IntN(12)), int64(rng.ExpFloat64()*200), int64(200+rng.IntN(4)*100), "", int64(i)*1000)
+			r := routerRec(fmt.Sprintf("web.%d", rng.IntN(c.keys)), int64(rng.ExpFloat64()*200), int64(200+rng.IntN(4)*100), "", int64(i)*1000)
 			r.Connect = int64(rng.IntN(70000))
 			if i%5 == 0 {
 				r.Service = parse.Missing
@@ -276,7 +281,8 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 			if i%1000 == 1 {
 				r.Service = 5_000_000 // above the histogram's range: clamped
 			}
-			r.Path = []byte(fmt.Sprintf("/p/%d/x", rng.IntN(10)))
+			k := rng.IntN(c.keys)
+			r.Path = []byte(fmt.Sprintf("/p/k%c%c/x", 'a'+k%26, 'a'+k/26)) // not an identifier: one route each
 			if r.Service >= 0 {
 				svc.Record(r.Service)
 			}
@@ -298,5 +304,8 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after the merge", &svc, &conn)
+		if wantEager := c.keys > lazyTotalGroups && c.maxGroups > lazyTotalGroups; a.eagerTotal != wantEager {
+			t.Fatalf("by %s, %d groups: eagerTotal %v", by, len(a.groups), a.eagerTotal)
+		}
 	}
 }
