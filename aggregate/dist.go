@@ -56,7 +56,7 @@ func (d *Dist) recordHist(hv int64) {
 		}
 		d.materialize()
 	}
-	_ = d.h.RecordValue(hv) // cannot fail: hv is within range
+	recordFast(d.h, hv) // hv is within range
 }
 
 // materialize builds the histogram from the list.
