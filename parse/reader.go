@@ -119,12 +119,25 @@ func (r *Reader) Next() (*Record, error) {
 	if r.start == r.end && !r.fill() {
 		return nil, r.finalErr()
 	}
-	if fh := r.frameAt(); fh > 0 {
-		if rec, ok := r.nextFrame(fh); ok {
-			return rec, nil
+	// A frame starts with a digit; a `heroku logs` timestamp does too, but
+	// is told apart here (see frameAt) without a call.
+	if c := r.buf[r.start]; c >= '0' && c <= '9' && !r.dateAt() {
+		if fh := r.frameAt(); fh > 0 {
+			if rec, ok := r.nextFrame(fh); ok {
+				return rec, nil
+			}
 		}
 	}
 	return r.nextLine()
+}
+
+// dateAt reports whether the data at r.start, which starts with a digit,
+// cannot start a frame header because it looks like "2026-...": a
+// header's digits end at a space, and here the first non-digit among
+// bytes 1-4 is not one.
+func (r *Reader) dateAt() bool {
+	b := r.buf[r.start:r.end]
+	return len(b) >= 5 && b[4] == '-' && b[1] != ' ' && b[2] != ' ' && b[3] != ' '
 }
 
 func (r *Reader) finalErr() error {
@@ -138,12 +151,6 @@ func (r *Reader) finalErr() error {
 // or 0, reading more input if the header might be cut.
 func (r *Reader) frameAt() int {
 	if c := r.buf[r.start]; c < '0' || c > '9' {
-		return 0
-	}
-	// A timestamp ("2026-11-20T...") is not a header: a header's digits
-	// end at a space, and here the first non-digit among b[1:5] is not
-	// one. Nearly every line of `heroku logs` output leaves here.
-	if b := r.buf[r.start:r.end]; len(b) >= 5 && b[4] == '-' && b[1] != ' ' && b[2] != ' ' && b[3] != ' ' {
 		return 0
 	}
 	if r.end-r.start < 12 {

@@ -1,5 +1,7 @@
 package parse
 
+import "encoding/binary"
+
 // Timestamps are parsed by hand: no time.Parse, no allocation. Every
 // function here returns microseconds since the Unix epoch, UTC.
 
@@ -61,8 +63,8 @@ func (c *minuteCache) parseISO(b []byte) (us int64, n int, ok bool) {
 	// is compared as two words; ":ss.ffffff" is checked and read as the
 	// eight digits "ssffffff" (s×10⁶ + µs) in one word. Anything unusual
 	// takes the general path, which decides.
-	if len(b) >= 32 && c.valid && load64(b, 0) == c.k0 && load64(b, 8) == c.k1 {
-		w1, w2 := load64(b, 16), load64(b, 24) // ":ss.ffff", "ff+00:00"
+	if len(b) >= 32 && c.valid && binary.LittleEndian.Uint64(b[0:8]) == c.k0 && binary.LittleEndian.Uint64(b[8:16]) == c.k1 {
+		w1, w2 := binary.LittleEndian.Uint64(b[16:24]), binary.LittleEndian.Uint64(b[24:32]) // ":ss.ffff", "ff+00:00"
 		const zone = uint64('+') | uint64('0')<<8 | uint64('0')<<16 | uint64(':')<<24 | uint64('0')<<32 | uint64('0')<<40
 		if byte(w1) == ':' && byte(w1>>24) == '.' && w2>>16 == zone {
 			d := (w1>>8)&0xFFFF | (w1>>32)<<16 | (w2&0xFFFF)<<48
