@@ -226,7 +226,7 @@ func (t *tailState) route(path []byte) *routeEntry {
 	if i := bytes.IndexByte(p, '#'); i >= 0 {
 		p = p[:i]
 	}
-	if j := bytes.LastIndexByte(p, '/'); j >= 0 && isID(p[j+1:]) {
+	if j := lastSlash(p); j >= 0 && isID(p[j+1:]) {
 		prefix := p[:j+1]
 		n := len(prefix)
 		h := uint32(n)*31 + uint32(prefix[n/2])
