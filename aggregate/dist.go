@@ -56,7 +56,9 @@ func (d *Dist) recordHist(hv int64) {
 		}
 		d.materialize()
 	}
-	recordFast(d.h, hv) // hv is within range
+	if !hdrFast || !countAt(d.h, hdrIndex(layoutOf(d.h), hv)) { // hv is within range
+		_ = d.h.RecordValue(hv)
+	}
 }
 
 // materialize builds the histogram from the list.

@@ -17,7 +17,8 @@ import (
 // return, three small calls for the index) was the largest single cost of
 // the aggregation. The three section histograms share one geometry, so
 // their bucket index is computed once per request (sectionIndex) and each
-// record is then an increment.
+// record is then an increment (countAt); Dist.recordHist computes its
+// index inline (hdrIndex).
 //
 // The library keeps its counts private, so hdrLayout mirrors its
 // Histogram struct (v1.4.0, pinned in go.mod) and the increments go
@@ -71,9 +72,10 @@ func layoutOf(h *hdrhistogram.Histogram) *hdrLayout { return (*hdrLayout)(unsafe
 // hdrIndex is the library's countsIndexFor: the index of the bucket
 // that counts v (v >= 0) in h.
 func hdrIndex(h *hdrLayout, v int64) int {
+	// (The shift counts are below 64; "& 63" tells the compiler so.)
 	bucket := int64(64-bits.LeadingZeros64(uint64(v|h.subBucketMask))) - h.unitMagnitude - int64(h.subBucketHalfCountMagnitude+1)
-	sub := v >> uint(bucket+h.unitMagnitude)
-	return int((bucket+1)<<uint(h.subBucketHalfCountMagnitude) + sub - int64(h.subBucketHalfCount))
+	sub := v >> (uint(bucket+h.unitMagnitude) & 63)
+	return int((bucket+1)<<(uint(h.subBucketHalfCountMagnitude)&63) + sub - int64(h.subBucketHalfCount))
 }
 
 // countAt counts one value in bucket idx of h (hdrIndex of the value), as
@@ -88,13 +90,6 @@ func countAt(h *hdrhistogram.Histogram, idx int) bool {
 	l.counts[idx]++
 	l.totalCount++
 	return true
-}
-
-// recordFast counts v (within range, not negative) in h.
-func recordFast(h *hdrhistogram.Histogram, v int64) {
-	if !hdrFast || !countAt(h, hdrIndex(layoutOf(h), v)) {
-		_ = h.RecordValue(v)
-	}
 }
 
 // sectionGeo is the geometry of the section histograms (histSection),
