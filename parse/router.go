@@ -449,10 +449,14 @@ func kvValue(b []byte, i int) (val []byte, next int) {
 // message has the router's usual shape, scanKV otherwise.
 func (p *Parser) routerKV(b []byte, r *Record) {
 	clamped, bad := r.Clamped, r.BadField
-	if p.fastRouter(b, r) {
-		return
+	if !p.fastRouter(b, r) {
+		p.slowRouter(b, r, clamped, bad)
 	}
-	// Undo what the fast path set before it gave up.
+}
+
+// slowRouter undoes what fastRouter set before it gave up (restoring
+// Clamped and BadField to clamped and bad) and runs scanKV.
+func (p *Parser) slowRouter(b []byte, r *Record, clamped bool, bad string) {
 	r.Sock, r.At, r.Code, r.Desc, r.Cause, r.Method = SockNone, AtNone, "", nil, nil, ""
 	r.Path, r.Host, r.RequestID, r.Fwd, r.Dyno = nil, nil, nil, nil, ""
 	r.Connect, r.Service, r.Status, r.Bytes = Missing, Missing, Missing, Missing
