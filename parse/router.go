@@ -245,7 +245,16 @@ func fastNumber(b []byte, i int, ms bool) (v int64, end int, ok bool) {
 			if k == 0 {
 				return 0, 0, false
 			}
-			v, i = int64(digitsValue(x, k)), i+k
+			v = int64(digitsValue(x, k))
+			// The usual ends, read from the same word: "ms " or " ".
+			rest := x >> (8 * uint(k) & 63)
+			if ms && k <= 5 && rest&0xFFFFFF == 'm'|'s'<<8|' '<<16 {
+				return v, i + k + 2, true
+			}
+			if byte(rest) == ' ' {
+				return v, i + k, true
+			}
+			i += k
 			goto suffix
 		}
 	}

@@ -70,7 +70,7 @@ func nonDigits(x uint64) uint64 {
 func digitsValue(x uint64, k int) uint64 {
 	// Move the k digits to the top, so the bytes below them read as
 	// leading zeros, then combine pairs, quads and halves.
-	x = (x & 0x0F0F0F0F0F0F0F0F) << (64 - 8*uint(k))
+	x = (x & 0x0F0F0F0F0F0F0F0F) << ((64 - 8*uint(k)) & 63)
 	x = (x * 2561) >> 8
 	x = ((x & 0x00FF00FF00FF00FF) * 6553601) >> 16
 	return ((x & 0x0000FFFF0000FFFF) * 42949672960001) >> 32
