@@ -134,22 +134,13 @@ func newGroup(key string) *group {
 	return &group{key: key, connect: newDist(MaxConnectMS)}
 }
 
-func (g *group) add(r *parse.Record) { g.addTo(r, true) }
-
-// addTo counts r; with hist false, it leaves the service and connect
-// histograms out and counts only their exact numbers (see
-// Aggregator.syncTotal).
-func (g *group) addTo(r *parse.Record, hist bool) {
+func (g *group) add(r *parse.Record) {
 	g.requests++
 	if r.Service >= 0 {
-		if hv := g.service.count(r.Service); hist {
-			g.service.recordHist(hv)
-		}
+		g.service.Record(r.Service)
 	}
 	if r.Connect >= 0 {
-		if hv := g.connect.count(r.Connect); hist {
-			g.connect.recordHist(hv)
-		}
+		g.connect.Record(r.Connect)
 	}
 	if r.Wait >= 0 {
 		if g.wait == nil {
@@ -185,23 +176,21 @@ func countCode(m map[string]int64, code string, n int64) {
 	m[code] += n
 }
 
-func (g *group) merge(o *group) { g.mergeFrom(o, true) }
-
-// mergeFrom adds o into g; with hist false, as addTo, the service and
-// connect histograms are left out.
-func (g *group) mergeFrom(o *group, hist bool) {
-	g.requests += o.requests
-	if hist {
-		g.service.Merge(&o.service)
-		g.connect.Merge(&o.connect)
-	} else {
-		if o.service.Count > 0 {
-			g.service.mergeCounts(&o.service)
+func (g *group) merge(o *group) {
+	g.mergeCounts(o)
+	for c, n := range o.codes {
+		if g.codes == nil {
+			g.codes = make(map[string]int64, len(o.codes))
 		}
-		if o.connect.Count > 0 {
-			g.connect.mergeCounts(&o.connect)
-		}
+		countCode(g.codes, c, n)
 	}
+}
+
+// mergeCounts adds o into g but for the codes.
+func (g *group) mergeCounts(o *group) {
+	g.requests += o.requests
+	g.service.Merge(&o.service)
+	g.connect.Merge(&o.connect)
 	if o.wait != nil {
 		if g.wait == nil {
 			g.wait = new(Dist)
@@ -214,14 +203,19 @@ func (g *group) mergeFrom(o *group, hist bool) {
 	for i := range g.status {
 		g.status[i] += o.status[i]
 	}
-	for c, n := range o.codes {
-		if g.codes == nil {
-			g.codes = make(map[string]int64, len(o.codes))
-		}
-		countCode(g.codes, c, n)
-	}
 	g.h12 += o.h12
 	g.errors += o.errors
+}
+
+// resetCounts empties g but for its codes, keeping its histograms'
+// buffers.
+func (g *group) resetCounts() {
+	g.requests, g.queue, g.status, g.h12, g.errors = 0, 0, [6]int64{}, 0, 0
+	g.service.reset()
+	g.connect.reset()
+	if g.wait != nil {
+		g.wait.reset()
+	}
 }
 
 // statusClass maps a status to 1..5 for 1xx..5xx, 0 when missing or odd.
@@ -263,11 +257,12 @@ type Aggregator struct {
 	lastMinute    int64
 	lastMinuteKey []byte
 
-	// totalStale: the total's service and connect histograms are not kept
-	// up to date record by record (two of the seven histogram records a
-	// request costs) but rebuilt from the groups when read (syncTotal):
-	// every router record is counted in exactly one group (or other), so
-	// the groups' histograms add up to the total's, bucket for bucket.
+	// totalStale: the total is not kept up to date record by record (two
+	// of the seven histogram records a request cost, and its counts) but
+	// rebuilt from the groups when read (syncTotal): every router record
+	// is counted in exactly one group (or other), so the groups add up to
+	// the total, bucket for bucket. Only its codes are counted per record
+	// (which codes are kept under MaxCodes depends on their order).
 	totalStale bool
 	// eagerTotal: the total's histograms are recorded per request after
 	// all, because there are too many groups (more than lazyTotalGroups)
@@ -338,7 +333,12 @@ func (a *Aggregator) Add(r *parse.Record) {
 		if a.eagerTotal {
 			a.total.add(r)
 		} else {
-			a.total.addTo(r, false)
+			if r.Code != "" {
+				if a.total.codes == nil {
+					a.total.codes = make(map[string]int64, 4)
+				}
+				countCode(a.total.codes, r.Code, 1)
+			}
 			a.totalStale = true
 		}
 		if a.opts.By == ByDyno {
@@ -544,7 +544,12 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		b.syncTotal()
 		a.total.merge(b.total)
 	} else {
-		a.total.mergeFrom(b.total, false)
+		for c, n := range b.total.codes {
+			if a.total.codes == nil {
+				a.total.codes = make(map[string]int64, len(b.total.codes))
+			}
+			countCode(a.total.codes, c, n)
+		}
 		a.totalStale = true
 	}
 	a.mergeGroups(b)
@@ -571,10 +576,10 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 // from (syncTotal); past it they are recorded per request.
 const lazyTotalGroups = 32
 
-// syncTotal rebuilds the total's service and connect histograms from the
-// groups' when records or merges have been counted since it last did.
-// Each group's histogram is merged once (a few thousand buckets), which
-// costs about what recording a few thousand requests in the total would.
+// syncTotal rebuilds the total (but for its codes) from the groups when
+// records or merges have been counted since it last did. Each group's
+// histograms are merged once (a few thousand buckets), which costs about
+// what recording a few thousand requests in the total would.
 //
 // Past lazyTotalGroups groups the rebuild would cost too much at every
 // report, so the total is then kept up to date per request (eagerTotal).
@@ -585,21 +590,12 @@ func (a *Aggregator) syncTotal() {
 	a.totalStale = false
 	a.eagerTotal = len(a.groups) > lazyTotalGroups
 	t := a.total
-	t.service.resetHist()
-	t.connect.resetHist()
-	add := func(g *group) {
-		if g.service.Count > 0 {
-			t.service.mergeHist(&g.service)
-		}
-		if g.connect.Count > 0 {
-			t.connect.mergeHist(&g.connect)
-		}
-	}
+	t.resetCounts()
 	for _, g := range a.groups {
-		add(g)
+		t.mergeCounts(g)
 	}
 	if a.other != nil {
-		add(a.other)
+		t.mergeCounts(a.other)
 	}
 }
 
@@ -635,4 +631,7 @@ func (a *Aggregator) mergeGroups(b *Aggregator) {
 func (a *Aggregator) Lines() [parse.NumKinds]int64 { return a.lines }
 
 // Requests returns the number of router requests counted so far.
-func (a *Aggregator) Requests() int64 { return a.total.requests }
+func (a *Aggregator) Requests() int64 {
+	a.syncTotal()
+	return a.total.requests
+}

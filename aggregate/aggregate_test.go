@@ -253,9 +253,17 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 		// Recorded one by one: the values added to a, and all of them.
 		var svcA, svc Dist
 		connA, conn := newDist(MaxConnectMS), newDist(MaxConnectMS)
-		a, b := New(Options{By: by, MaxGroups: c.maxGroups}), New(Options{By: by, MaxGroups: c.maxGroups})
-		check := func(stage string, svc, conn *Dist) {
+		opts := Options{By: by, MaxGroups: c.maxGroups}
+		a, b := New(opts), New(opts)
+		// The same records counted the way every aggregator did before:
+		// the total recorded per request.
+		refA, refB := New(opts), New(opts)
+		refA.eagerTotal, refB.eagerTotal = true, true
+		check := func(stage string, svc, conn *Dist, ref *Aggregator) {
 			t.Helper()
+			if got, want := mustJSON(t, a.Report()), mustJSON(t, ref.Report()); got != want {
+				t.Fatalf("by %s, %s: report differs from one with the total recorded per request", by, stage)
+			}
 			a.syncTotal()
 			for _, c := range []struct {
 				name      string
@@ -271,7 +279,7 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 				}
 			}
 		}
-		check("empty", &svcA, &connA)
+		check("empty", &svcA, &connA, refA)
 		for i := 0; i < 30000; i++ {
 			r := routerRec(fmt.Sprintf("web.%d", rng.IntN(c.keys)), int64(rng.ExpFloat64()*200), int64(200+rng.IntN(4)*100), "", int64(i)*1000)
 			r.Connect = int64(rng.IntN(70000))
@@ -283,6 +291,14 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 			}
 			k := rng.IntN(c.keys)
 			r.Path = []byte(fmt.Sprintf("/p/k%c%c/x", 'a'+k%26, 'a'+k/26)) // not an identifier: one route each
+			if i%7 == 0 {
+				// Fewer codes than MaxCodes: past it, which codes a merge keeps
+				// depends on the order of a map.
+				r.Code, r.Status = fmt.Sprintf("X%d", rng.IntN(90)), 503
+			}
+			if i%11 == 0 {
+				r.Wait = int64(rng.IntN(100)) // legacy wait=
+			}
 			if r.Service >= 0 {
 				svc.Record(r.Service)
 			}
@@ -292,18 +308,23 @@ func TestTotalFromGroupsMatchesRecording(t *testing.T) {
 					svcA.Record(r.Service)
 				}
 				connA.Record(r.Connect)
+				refA.Add(r)
 				a.Add(r)
 			} else {
+				refB.Add(r)
 				b.Add(r)
 			}
 			if i == 10 || i == 20000 {
-				check(fmt.Sprintf("after %d records", i), &svcA, &connA)
+				check(fmt.Sprintf("after %d records", i), &svcA, &connA, refA)
 			}
 		}
 		if err := a.Merge(b); err != nil {
 			t.Fatal(err)
 		}
-		check("after the merge", &svc, &conn)
+		if err := refA.Merge(refB); err != nil {
+			t.Fatal(err)
+		}
+		check("after the merge", &svc, &conn, refA)
 		if wantEager := c.keys > lazyTotalGroups && c.maxGroups > lazyTotalGroups; a.eagerTotal != wantEager {
 			t.Fatalf("by %s, %d groups: eagerTotal %v", by, len(a.groups), a.eagerTotal)
 		}

@@ -73,13 +73,13 @@ func (d *Dist) materialize() {
 	d.small = nil
 }
 
-// resetHist empties d's histogram (keeping its buffer) and list, not its
-// exact numbers.
-func (d *Dist) resetHist() {
+// reset empties d, keeping its range and its histogram's buffer.
+func (d *Dist) reset() {
 	d.small = d.small[:0]
 	if d.h != nil {
 		d.h.Reset()
 	}
+	d.Count, d.Sum, d.Min, d.Max, d.Clamped = 0, 0, 0, 0, 0
 }
 
 // hist returns the histogram, built from the list if need be; nil when
