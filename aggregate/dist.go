@@ -120,7 +120,11 @@ func (d *Dist) Record(v int64) {
 	if v < 0 {
 		return
 	}
-	d.recordHist(d.count(v))
+	hv := d.count(v)
+	if d.h != nil && hdrFast && countAt(d.h, hdrIndex(layoutOf(d.h), hv)) {
+		return // the usual case, without a call (hv is within range)
+	}
+	d.recordHist(hv)
 }
 
 // count adds v (not negative) to the exact numbers only and returns the
