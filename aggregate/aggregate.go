@@ -177,6 +177,17 @@ func countCode(m map[string]int64, code string, n int64) {
 }
 
 func (g *group) merge(o *group) {
+	g.mergeCounts(o)
+	for c, n := range o.codes {
+		if g.codes == nil {
+			g.codes = make(map[string]int64, len(o.codes))
+		}
+		countCode(g.codes, c, n)
+	}
+}
+
+// mergeCounts adds o into g but for the codes.
+func (g *group) mergeCounts(o *group) {
 	g.requests += o.requests
 	g.service.Merge(&o.service)
 	g.connect.Merge(&o.connect)
@@ -192,14 +203,19 @@ func (g *group) merge(o *group) {
 	for i := range g.status {
 		g.status[i] += o.status[i]
 	}
-	for c, n := range o.codes {
-		if g.codes == nil {
-			g.codes = make(map[string]int64, len(o.codes))
-		}
-		countCode(g.codes, c, n)
-	}
 	g.h12 += o.h12
 	g.errors += o.errors
+}
+
+// resetCounts empties g but for its codes, keeping its histograms'
+// buffers.
+func (g *group) resetCounts() {
+	g.requests, g.queue, g.status, g.h12, g.errors = 0, 0, [6]int64{}, 0, 0
+	g.service.reset()
+	g.connect.reset()
+	if g.wait != nil {
+		g.wait.reset()
+	}
 }
 
 // statusClass maps a status to 1..5 for 1xx..5xx, 0 when missing or odd.
@@ -240,6 +256,18 @@ type Aggregator struct {
 	keyBuf        []byte
 	lastMinute    int64
 	lastMinuteKey []byte
+
+	// totalStale: the total is not kept up to date record by record (two
+	// of the seven histogram records a request cost, and its counts) but
+	// rebuilt from the groups when read (syncTotal): every router record
+	// is counted in exactly one group (or other), so the groups add up to
+	// the total, bucket for bucket. Only its codes are counted per record
+	// (which codes are kept under MaxCodes depends on their order).
+	totalStale bool
+	// eagerTotal: the total's histograms are recorded per request after
+	// all, because there are too many groups (more than lazyTotalGroups)
+	// to rebuild it from at every report (live reports every second).
+	eagerTotal bool
 
 	// alts hold the groups of the other groupings, in Bys order, when
 	// Options.AllGroupings is set; only their group fields are used.
@@ -302,7 +330,17 @@ func (a *Aggregator) Add(r *parse.Record) {
 	a.tail.add(r)
 	switch r.Kind {
 	case parse.KindRouter:
-		a.total.add(r)
+		if a.eagerTotal {
+			a.total.add(r)
+		} else {
+			if r.Code != "" {
+				if a.total.codes == nil {
+					a.total.codes = make(map[string]int64, 4)
+				}
+				countCode(a.total.codes, r.Code, 1)
+			}
+			a.totalStale = true
+		}
 		if a.opts.By == ByDyno {
 			a.dynoGroup(a.tail.cur).add(r)
 		} else {
@@ -478,7 +516,8 @@ func (a *Aggregator) otherGroup() *group {
 
 // Merge adds everything b counted into a. Both must have the same
 // grouping. Groups beyond a's cap are folded into its other group. b is
-// not modified.
+// not modified, but for its total's histograms, which may be brought up
+// to date from its groups.
 func (a *Aggregator) Merge(b *Aggregator) error {
 	if a.opts.By != b.opts.By {
 		return fmt.Errorf("aggregate: cannot merge results grouped by %s into results grouped by %s", b.opts.By, a.opts.By)
@@ -501,7 +540,18 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		}
 		a.hasTime = true
 	}
-	a.total.merge(b.total)
+	if a.eagerTotal {
+		b.syncTotal()
+		a.total.merge(b.total)
+	} else {
+		for c, n := range b.total.codes {
+			if a.total.codes == nil {
+				a.total.codes = make(map[string]int64, len(b.total.codes))
+			}
+			countCode(a.total.codes, c, n)
+		}
+		a.totalStale = true
+	}
 	a.mergeGroups(b)
 	a.mergeAlts(b)
 	if a.iv != nil && b.iv != nil {
@@ -520,6 +570,33 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 		a.problems = append(a.problems, p)
 	}
 	return nil
+}
+
+// lazyTotalGroups is the most groups the total's histograms are rebuilt
+// from (syncTotal); past it they are recorded per request.
+const lazyTotalGroups = 32
+
+// syncTotal rebuilds the total (but for its codes) from the groups when
+// records or merges have been counted since it last did. Each group's
+// histograms are merged once (a few thousand buckets), which costs about
+// what recording a few thousand requests in the total would.
+//
+// Past lazyTotalGroups groups the rebuild would cost too much at every
+// report, so the total is then kept up to date per request (eagerTotal).
+func (a *Aggregator) syncTotal() {
+	if !a.totalStale {
+		return
+	}
+	a.totalStale = false
+	a.eagerTotal = len(a.groups) > lazyTotalGroups
+	t := a.total
+	t.resetCounts()
+	for _, g := range a.groups {
+		t.mergeCounts(g)
+	}
+	if a.other != nil {
+		t.mergeCounts(a.other)
+	}
 }
 
 // mergeGroups adds b's groups (and its other group) into a's.
@@ -554,4 +631,7 @@ func (a *Aggregator) mergeGroups(b *Aggregator) {
 func (a *Aggregator) Lines() [parse.NumKinds]int64 { return a.lines }
 
 // Requests returns the number of router requests counted so far.
-func (a *Aggregator) Requests() int64 { return a.total.requests }
+func (a *Aggregator) Requests() int64 {
+	a.syncTotal()
+	return a.total.requests
+}

@@ -238,3 +238,95 @@ func ExampleAggregator() {
 	fmt.Println(g.Key, g.Requests, g.Service.P50, g.Service.Max, g.Service.Mean)
 	// Output: web.1 4 25 28000 7018.8
 }
+
+// TestTotalFromGroupsMatchesRecording: the total's service and connect
+// histograms, rebuilt from the groups' (syncTotal) instead of recorded per
+// request, hold exactly what recording every value would, with groups
+// folded into other, after merges, and after more records follow a report.
+func TestTotalFromGroupsMatchesRecording(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct {
+		by              By
+		maxGroups, keys int
+	}{{ByDyno, 7, 12}, {ByRoute, 7, 12}, {ByStatus, 7, 12}, {ByDyno, 100, 60}, {ByRoute, 100, 60}} {
+		by := c.by
+		// Recorded one by one: the values added to a, and all of them.
+		var svcA, svc Dist
+		connA, conn := newDist(MaxConnectMS), newDist(MaxConnectMS)
+		opts := Options{By: by, MaxGroups: c.maxGroups}
+		a, b := New(opts), New(opts)
+		// The same records counted the way every aggregator did before:
+		// the total recorded per request.
+		refA, refB := New(opts), New(opts)
+		refA.eagerTotal, refB.eagerTotal = true, true
+		check := func(stage string, svc, conn *Dist, ref *Aggregator) {
+			t.Helper()
+			if got, want := mustJSON(t, a.Report()), mustJSON(t, ref.Report()); got != want {
+				t.Fatalf("by %s, %s: report differs from one with the total recorded per request", by, stage)
+			}
+			a.syncTotal()
+			for _, c := range []struct {
+				name      string
+				got, want *Dist
+			}{{"service", &a.total.service, svc}, {"connect", &a.total.connect, conn}} {
+				g, w := c.got, c.want
+				if g.Count != w.Count || g.Sum != w.Sum || g.Min != w.Min || g.Max != w.Max || g.Clamped != w.Clamped {
+					t.Fatalf("by %s, %s: %s numbers %+v, want %+v", by, stage, c.name, *g, *w)
+				}
+				gh, wh := g.hist(), w.hist()
+				if (gh == nil) != (wh == nil) || gh != nil && !gh.Equals(wh) {
+					t.Fatalf("by %s, %s: %s histogram differs", by, stage, c.name)
+				}
+			}
+		}
+		check("empty", &svcA, &connA, refA)
+		for i := 0; i < 30000; i++ {
+			r := routerRec(fmt.Sprintf("web.%d", rng.IntN(c.keys)), int64(rng.ExpFloat64()*200), int64(200+rng.IntN(4)*100), "", int64(i)*1000)
+			r.Connect = int64(rng.IntN(70000))
+			if i%5 == 0 {
+				r.Service = parse.Missing
+			}
+			if i%1000 == 1 {
+				r.Service = 5_000_000 // above the histogram's range: clamped
+			}
+			k := rng.IntN(c.keys)
+			r.Path = []byte(fmt.Sprintf("/p/k%c%c/x", 'a'+k%26, 'a'+k/26)) // not an identifier: one route each
+			if i%7 == 0 {
+				// Fewer codes than MaxCodes: past it, which codes a merge keeps
+				// depends on the order of a map.
+				r.Code, r.Status = fmt.Sprintf("X%d", rng.IntN(90)), 503
+			}
+			if i%11 == 0 {
+				r.Wait = int64(rng.IntN(100)) // legacy wait=
+			}
+			if r.Service >= 0 {
+				svc.Record(r.Service)
+			}
+			conn.Record(r.Connect)
+			if i%2 == 0 {
+				if r.Service >= 0 {
+					svcA.Record(r.Service)
+				}
+				connA.Record(r.Connect)
+				refA.Add(r)
+				a.Add(r)
+			} else {
+				refB.Add(r)
+				b.Add(r)
+			}
+			if i == 10 || i == 20000 {
+				check(fmt.Sprintf("after %d records", i), &svcA, &connA, refA)
+			}
+		}
+		if err := a.Merge(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := refA.Merge(refB); err != nil {
+			t.Fatal(err)
+		}
+		check("after the merge", &svc, &conn, refA)
+		if wantEager := c.keys > lazyTotalGroups && c.maxGroups > lazyTotalGroups; a.eagerTotal != wantEager {
+			t.Fatalf("by %s, %d groups: eagerTotal %v", by, len(a.groups), a.eagerTotal)
+		}
+	}
+}

@@ -56,7 +56,9 @@ func (d *Dist) recordHist(hv int64) {
 		}
 		d.materialize()
 	}
-	_ = d.h.RecordValue(hv) // cannot fail: hv is within range
+	if !hdrFast || !countAt(d.h, hdrIndex(layoutOf(d.h), hv)) { // hv is within range
+		_ = d.h.RecordValue(hv)
+	}
 }
 
 // materialize builds the histogram from the list.
@@ -69,6 +71,15 @@ func (d *Dist) materialize() {
 		_ = d.h.RecordValue(v)
 	}
 	d.small = nil
+}
+
+// reset empties d, keeping its range and its histogram's buffer.
+func (d *Dist) reset() {
+	d.small = d.small[:0]
+	if d.h != nil {
+		d.h.Reset()
+	}
+	d.Count, d.Sum, d.Min, d.Max, d.Clamped = 0, 0, 0, 0, 0
 }
 
 // hist returns the histogram, built from the list if need be; nil when
@@ -109,6 +120,16 @@ func (d *Dist) Record(v int64) {
 	if v < 0 {
 		return
 	}
+	hv := d.count(v)
+	if d.h != nil && hdrFast && countAt(d.h, hdrIndex(layoutOf(d.h), hv)) {
+		return // the usual case, without a call (hv is within range)
+	}
+	d.recordHist(hv)
+}
+
+// count adds v (not negative) to the exact numbers only and returns the
+// value to record in the histogram (v clamped to its range).
+func (d *Dist) count(v int64) int64 {
 	if d.Count == 0 || v < d.Min {
 		d.Min = v
 	}
@@ -121,12 +142,11 @@ func (d *Dist) Record(v int64) {
 	if v > d.Max {
 		d.Max = v
 	}
-	hv := v
-	if hv > d.limit() {
-		hv = d.limit()
+	if v > d.limit() {
 		d.Clamped++
+		return d.limit()
 	}
-	d.recordHist(hv)
+	return v
 }
 
 // Merge adds the values of o into d.
@@ -134,6 +154,13 @@ func (d *Dist) Merge(o *Dist) {
 	if o.Count == 0 {
 		return
 	}
+	d.mergeCounts(o)
+	d.mergeHist(o)
+}
+
+// mergeCounts adds o's exact numbers (count, sum, min, max, clamped) into
+// d, not its histogram. o.Count must not be 0.
+func (d *Dist) mergeCounts(o *Dist) {
 	if d.Count == 0 || o.Min < d.Min {
 		d.Min = o.Min
 	}
@@ -147,6 +174,10 @@ func (d *Dist) Merge(o *Dist) {
 		d.Max = o.Max
 	}
 	d.Clamped += o.Clamped
+}
+
+// mergeHist adds o's histogram into d's.
+func (d *Dist) mergeHist(o *Dist) {
 	if o.h == nil {
 		for _, v := range o.small {
 			d.recordHist(v)

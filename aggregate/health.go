@@ -72,9 +72,11 @@ func (h *health) get(name string) *dynoHealth {
 	return d
 }
 
-func (d *dynoHealth) addRequest(r *parse.Record) {
+// addRequest counts r; idx is its service time's section bucket
+// (hist2.recordIdx).
+func (d *dynoHealth) addRequest(r *parse.Record, idx int) {
 	if r.Service >= 0 {
-		d.Service.record(r.Service)
+		d.Service.recordIdx(r.Service, idx)
 	} else {
 		d.Service.Count++
 	}

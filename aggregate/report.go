@@ -132,6 +132,7 @@ type CodeCount struct {
 // Report computes the report. It may be called more than once; later Adds
 // show in later reports.
 func (a *Aggregator) Report() *Report {
+	a.syncTotal()
 	rep := &Report{
 		Version:  ReportVersion,
 		By:       string(a.opts.By),

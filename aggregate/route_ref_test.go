@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -107,4 +109,60 @@ func referenceIsID(s []byte) bool {
 		return true
 	}
 	return false
+}
+
+// TestIsIDMatchesReference: isID (the UUID check eight bytes at a time)
+// agrees with the plain loop on every one-byte change of UUID-shaped and
+// other segments, bytes at 0x80 and above and the neighbours of the hex
+// ranges included.
+func TestIsIDMatchesReference(t *testing.T) {
+	segs := []string{
+		"7aaa855c-a3f2-4aa5-953d-9710b801c4d6", "7AAA855C-A3F2-4AA5-953D-9710B801C4D6",
+		"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+		"deadbeef1", "42", "abcdefghij0123456789xyz",
+	}
+	subs := []byte{'0', '9', 'a', 'f', 'A', 'F', '/', ':', '@', '`', 'G', 'g', '-', '_', 0x00, 0x7f, 0x80, 0xc1, 0xe6, 0xff}
+	for _, s := range segs {
+		for i := 0; i <= len(s); i++ {
+			for _, c := range subs {
+				var v string
+				if i < len(s) {
+					v = s[:i] + string([]byte{c}) + s[i+1:]
+				} else {
+					v = s + string([]byte{c})
+				}
+				if got, want := isID([]byte(v)), referenceIsID([]byte(v)); got != want {
+					t.Fatalf("isID(%q) = %v, want %v", v, got, want)
+				}
+				// uuidHex is only a shortcut in isID (for 36 bytes with their
+				// four dashes): check it exactly too.
+				if len(v) != 36 || v[8] != '-' || v[13] != '-' || v[18] != '-' || v[23] != '-' {
+					continue
+				}
+				want := true
+				for j := 0; j < len(v) && want; j++ {
+					want = j == 8 || j == 13 || j == 18 || j == 23 || idClass[v[j]]&2 != 0
+				}
+				if got := uuidHex([]byte(v)); got != want {
+					t.Fatalf("uuidHex(%q) = %v, want %v", v, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestLastSlashMatchesLastIndexByte(t *testing.T) {
+	alphabet := []byte{'/', '.', '0', 'a', 0x00, 0x2e, 0x2f, 0x30, 0x7f, 0x80, 0xaf, 0xff}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := 0; n <= 70; n++ {
+		for rep := 0; rep < 300; rep++ {
+			p := make([]byte, n)
+			for i := range p {
+				p[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			if got, want := lastSlash(p), bytes.LastIndexByte(p, '/'); got != want {
+				t.Fatalf("lastSlash(%q) = %d, want %d", p, got, want)
+			}
+		}
+	}
 }

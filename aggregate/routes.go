@@ -54,11 +54,12 @@ func (rs *routeStats) lookup(key []byte) *routeStat {
 	return s
 }
 
-// add counts r in the route.
-func (s *routeStat) add(r *parse.Record) {
+// add counts r in the route; idx is its service time's section bucket
+// (hist2.recordIdx).
+func (s *routeStat) add(r *parse.Record, idx int) {
 	s.N++
 	if r.Service >= 0 {
-		s.Service.record(r.Service)
+		s.Service.recordIdx(r.Service, idx)
 	}
 	if r.Code == "H12" {
 		s.H12++

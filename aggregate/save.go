@@ -225,6 +225,7 @@ func (a *Aggregator) UnmarshalBinary(data []byte) error {
 }
 
 func (a *Aggregator) encode(e *encoder) {
+	a.syncTotal()
 	o := a.opts
 	e.str(string(o.By))
 	e.str(string(o.Sort))

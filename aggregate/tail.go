@@ -62,6 +62,13 @@ func (d *hist2) record(v int64) {
 	if v < 0 {
 		return
 	}
+	d.recordIdx(v, sectionIndex(min(v, MaxTrackableMS)))
+}
+
+// recordIdx is record for v >= 0 whose bucket index (sectionIndex of v
+// clamped to MaxTrackableMS) is idx, computed once for the sections a
+// request is recorded in; -1 when the fast path is off.
+func (d *hist2) recordIdx(v int64, idx int) {
 	if d.H == nil {
 		d.H = newHist(histSection)
 	}
@@ -73,7 +80,9 @@ func (d *hist2) record(v int64) {
 	if v > MaxTrackableMS {
 		v = MaxTrackableMS
 	}
-	_ = d.H.RecordValue(v)
+	if idx < 0 || !countAt(d.H, idx) {
+		_ = d.H.RecordValue(v)
+	}
 }
 
 func (d *hist2) merge(o *hist2) {
@@ -217,7 +226,7 @@ func (t *tailState) route(path []byte) *routeEntry {
 	if i := bytes.IndexByte(p, '#'); i >= 0 {
 		p = p[:i]
 	}
-	if j := bytes.LastIndexByte(p, '/'); j >= 0 && isID(p[j+1:]) {
+	if j := lastSlash(p); j >= 0 && isID(p[j+1:]) {
 		prefix := p[:j+1]
 		n := len(prefix)
 		h := uint32(n)*31 + uint32(prefix[n/2])
@@ -249,20 +258,26 @@ func (t *tailState) init(o Options) {
 func (t *tailState) add(r *parse.Record) {
 	switch r.Kind {
 	case parse.KindRouter:
+		// The bucket of the service time in the three section histograms
+		// (route, timeline bucket, dyno), computed once.
+		idx := -1
+		if r.Service >= 0 {
+			idx = sectionIndex(min(r.Service, MaxTrackableMS))
+		}
 		e := t.route(r.Path)
 		t.tmpl = e.tmpl
-		e.stat.add(r)
+		e.stat.add(r, idx)
 		route := e.stat.Key
 		d := t.dynoFor(r.Dyno)
 		t.cur = d
 		if r.HasTime {
-			t.timeline.addRequest(r, d)
+			t.timeline.addRequest(r, d, idx)
 			if d.hol != nil {
 				t.hol.add(r, route, d.hol)
 			}
 		}
 		t.slowest.add(r)
-		d.health.addRequest(r)
+		d.health.addRequest(r, idx)
 	case parse.KindDyno:
 		t.health.addDyno(r)
 		if r.HasTime && (r.Code == "R14" || r.Code == "R15") {

@@ -209,15 +209,16 @@ func (b *tlBucket) merge(o *tlBucket) {
 }
 
 // addRequest counts r, routed to the dyno of e (see dynoFor), which
-// remembers where the dyno is in the bucket last used for it.
-func (t *timeline) addRequest(r *parse.Record, e *dynoEntry) {
+// remembers where the dyno is in the bucket last used for it; idx is r's
+// service time's section bucket index (hist2.recordIdx).
+func (t *timeline) addRequest(r *parse.Record, e *dynoEntry, idx int) {
 	b := t.bucket(r.Time)
 	svc := r.Service
 	if svc < 0 {
 		svc = 0
 	}
 	if r.Service >= 0 {
-		b.Service.record(r.Service)
+		b.Service.recordIdx(r.Service, idx)
 	} else {
 		b.Service.Count++ // a request without service= still counts
 	}

@@ -213,3 +213,36 @@ func (p *Parser) referenceSetKey(key, val []byte, r *Record) {
 		r.Wait = r.number(val, "wait", true)
 	}
 }
+
+// TestParseCLIRouterShortcut: a `heroku logs` router line parsed by Parse
+// (which sends "at=" messages straight to routerKV) gives what classify
+// gives for the same envelope, over every one-byte mutation of router
+// messages.
+func TestParseCLIRouterShortcut(t *testing.T) {
+	p, ref := NewParser(), NewParser()
+	msgs := append([]string{
+		`at=info method=GET path="/" host=h dyno=web.1 connect=1ms service=2ms status=200 bytes=3 sample#x=1`,
+		`at=info path="/" host=h dyno=web.1 connect=1ms service=2ms status=200 bytes=3`,
+		`at=`, `at`, `Error H10 (App crashed) -> GET h/p dyno=web.1`,
+	}, fastPathLines...)
+	n := 0
+	for _, msg := range msgs {
+		for _, m := range mutations(msg) {
+			const env = "2026-11-20T14:00:00.101272+00:00 heroku[router]: "
+			line := env + m
+			var got, want Record
+			p.Parse([]byte(line), &got)
+			want.reset()
+			want.Format, want.Time, want.HasTime = FormatCLI, got.Time, true
+			want.Source, want.Process, want.Message = "heroku", "router", []byte(m)
+			ref.classify(&want)
+			if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+				t.Fatalf("Parse(%q):\n got %s\nwant %s", line, g, w)
+			}
+			n++
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d lines compared", n)
+	}
+}

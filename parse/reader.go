@@ -119,12 +119,25 @@ func (r *Reader) Next() (*Record, error) {
 	if r.start == r.end && !r.fill() {
 		return nil, r.finalErr()
 	}
-	if fh := r.frameAt(); fh > 0 {
-		if rec, ok := r.nextFrame(fh); ok {
-			return rec, nil
+	// A frame starts with a digit; a `heroku logs` timestamp does too, but
+	// is told apart here (see frameAt) without a call.
+	if c := r.buf[r.start]; c >= '0' && c <= '9' && !r.dateAt() {
+		if fh := r.frameAt(); fh > 0 {
+			if rec, ok := r.nextFrame(fh); ok {
+				return rec, nil
+			}
 		}
 	}
 	return r.nextLine()
+}
+
+// dateAt reports whether the data at r.start, which starts with a digit,
+// cannot start a frame header because it looks like "2026-...": a
+// header's digits end at a space, and here the first non-digit among
+// bytes 1-4 is not one.
+func (r *Reader) dateAt() bool {
+	b := r.buf[r.start:r.end]
+	return len(b) >= 5 && b[4] == '-' && b[1] != ' ' && b[2] != ' ' && b[3] != ' '
 }
 
 func (r *Reader) finalErr() error {

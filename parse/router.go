@@ -1,6 +1,9 @@
 package parse
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // parseRouter reads a router message: modern logfmt (at=info method=...),
 // the legacy "GET host/path dyno= queue= wait= service=" shape, or a legacy
@@ -26,17 +29,20 @@ func (p *Parser) parseRouter(r *Record) {
 		r.Kind = KindRouter
 		return
 	}
-	if m, rest := nextField(msg); isMethod(m) && !bytes.HasPrefix(msg, []byte("at=")) {
-		hp, _ := nextField(rest)
-		slash, eq := bytes.IndexByte(hp, '/'), bytes.IndexByte(hp, '=')
-		if eq < 0 || (slash >= 0 && slash < eq) {
-			p.parseLegacy(msg, r)
-			if r.Method != "" {
-				r.Kind = KindRouter
-			} else {
-				r.Problem = "legacy router line without method"
+	// Modern logfmt (at=...) cannot have the legacy shape: skip the test.
+	if !bytes.HasPrefix(msg, []byte("at=")) {
+		if m, rest := nextField(msg); isMethod(m) {
+			hp, _ := nextField(rest)
+			slash, eq := bytes.IndexByte(hp, '/'), bytes.IndexByte(hp, '=')
+			if eq < 0 || (slash >= 0 && slash < eq) {
+				p.parseLegacy(msg, r)
+				if r.Method != "" {
+					r.Kind = KindRouter
+				} else {
+					r.Problem = "legacy router line without method"
+				}
+				return
 			}
-			return
 		}
 	}
 	p.routerKV(msg, r)
@@ -231,6 +237,27 @@ func hasKey(b []byte, key string) bool {
 // which the general path (Record.number) then judges.
 func fastNumber(b []byte, i int, ms bool) (v int64, end int, ok bool) {
 	start := i
+	if i+8 <= len(b) {
+		// The usual case: fewer than eight digits, read in a register.
+		x := load64(b, i)
+		if m := nonDigits(x); m != 0 {
+			k := bits.TrailingZeros64(m) >> 3
+			if k == 0 {
+				return 0, 0, false
+			}
+			v = int64(digitsValue(x, k))
+			// The usual ends, read from the same word: "ms " or " ".
+			rest := x >> (8 * uint(k) & 63)
+			if ms && k <= 5 && rest&0xFFFFFF == 'm'|'s'<<8|' '<<16 {
+				return v, i + k + 2, true
+			}
+			if byte(rest) == ' ' {
+				return v, i + k, true
+			}
+			i += k
+			goto suffix
+		}
+	}
 	for i < len(b) {
 		d := b[i] - '0'
 		if d > 9 {
@@ -242,6 +269,7 @@ func fastNumber(b []byte, i int, ms bool) (v int64, end int, ok bool) {
 	if i == start || i-start > 15 {
 		return 0, 0, false
 	}
+suffix:
 	if ms && i+1 < len(b) && b[i] == 'm' && b[i+1] == 's' {
 		i += 2
 	}
@@ -378,11 +406,9 @@ func parseUint(b []byte) (int64, bool) {
 	return v, true
 }
 
-// kvValue returns the value that starts at b[i] (just after "key=") and
-// the index after it: up to the closing quote when it starts with '"' (the
-// rest of b when none), else up to the next space, without a stray
-// trailing quote (host=myapp.herokuapp.com").
-func kvValue(b []byte, i int) (val []byte, next int) {
+// kvLong is kvValue for values that are usually long (path, host,
+// request_id, desc): their end is searched with the vector IndexByte.
+func kvLong(b []byte, i int) (val []byte, next int) {
 	n := len(b)
 	if i < n && b[i] == '"' {
 		i++
@@ -404,14 +430,42 @@ func kvValue(b []byte, i int) (val []byte, next int) {
 	return val, i
 }
 
+// kvValue returns the value that starts at b[i] (just after "key=") and
+// the index after it: up to the closing quote when it starts with '"' (the
+// rest of b when none), else up to the next space, without a stray
+// trailing quote (host=myapp.herokuapp.com").
+func kvValue(b []byte, i int) (val []byte, next int) {
+	n := len(b)
+	if i < n && b[i] == '"' {
+		i++
+		if q := indexFrom(b, i, '"'); q >= 0 {
+			return b[i:q], q + 1
+		}
+		return b[i:], n
+	}
+	vs := i
+	if i = indexFrom(b, i, ' '); i < 0 {
+		i = n
+	}
+	val = b[vs:i]
+	if len(val) > 0 && val[len(val)-1] == '"' {
+		val = val[:len(val)-1]
+	}
+	return val, i
+}
+
 // routerKV reads a modern router message: the one-pass fast path when the
 // message has the router's usual shape, scanKV otherwise.
 func (p *Parser) routerKV(b []byte, r *Record) {
 	clamped, bad := r.Clamped, r.BadField
-	if p.fastRouter(b, r) {
-		return
+	if !p.fastRouter(b, r) {
+		p.slowRouter(b, r, clamped, bad)
 	}
-	// Undo what the fast path set before it gave up.
+}
+
+// slowRouter undoes what fastRouter set before it gave up (restoring
+// Clamped and BadField to clamped and bad) and runs scanKV.
+func (p *Parser) slowRouter(b []byte, r *Record, clamped bool, bad string) {
 	r.Sock, r.At, r.Code, r.Desc, r.Cause, r.Method = SockNone, AtNone, "", nil, nil, ""
 	r.Path, r.Host, r.RequestID, r.Fwd, r.Dyno = nil, nil, nil, nil, ""
 	r.Connect, r.Service, r.Status, r.Bytes = Missing, Missing, Missing, Missing
@@ -419,19 +473,28 @@ func (p *Parser) routerKV(b []byte, r *Record) {
 	p.scanKV(b, r)
 }
 
-// expect returns the index after " key=" at b[i], or -1.
+// expect returns the index after key (" name=", with its leading space)
+// at b[i], or -1. With key a constant of at most 16 bytes, the compare is
+// two word loads.
 func expect(b []byte, i int, key string) int {
-	if i < len(b) && b[i] == ' ' && hasKey(b[i+1:], key) {
-		return i + 1 + len(key)
+	if hasKey(b[i:], key) {
+		return i + len(key)
+	}
+	return -1
+}
+
+// expect2 is expect for a key longer than 8 bytes, given in two constant
+// parts of at most 8: the compiler turns a constant compare of up to 8
+// bytes into loads but calls memequal for longer ones.
+func expect2(b []byte, i int, key1, key2 string) int {
+	if len(b)-i >= len(key1)+len(key2) && string(b[i:i+len(key1)]) == key1 && string(b[i+len(key1):i+len(key1)+len(key2)]) == key2 {
+		return i + len(key1) + len(key2)
 	}
 	return -1
 }
 
 // numValue reads a numeric value at b[i] exactly as scanKV does.
 func numValue(b []byte, i int, field string, ms bool, r *Record) (int64, int) {
-	if v, end, ok := fastNumber(b, i, ms); ok {
-		return v, end
-	}
 	val, end := kvValue(b, i)
 	return r.number(val, field, ms), end
 }
@@ -443,11 +506,12 @@ func numValue(b []byte, i int, field string, ms bool, r *Record) (int64, int) {
 //	[request_id=V ]fwd=V dyno=V connect=N service=N status=N bytes=N
 //	[ protocol=V][ tls_version=V][ sock=V]
 //
-// Values are read exactly as scanKV reads them (kvValue, numValue). It
-// reports false at the first surprise (another order, an unknown key, two
-// spaces), leaving r partly filled; routerKV then clears it and runs
-// scanKV. Nearly every real line takes this path: no key lookups, no
-// switches, one compare per key.
+// Values are read exactly as scanKV reads them (kvValue, fastNumber, else
+// numValue); the commonest values (at=info, method=GET or POST,
+// protocol=https or http) are matched whole. It reports false at the first
+// surprise (another order, an unknown key, two spaces), leaving r partly
+// filled; routerKV then clears it and runs scanKV. Nearly every real line
+// takes this path: no key lookups, no switches, one compare per key.
 func (p *Parser) fastRouter(b []byte, r *Record) bool {
 	var v []byte
 	i := 0
@@ -459,76 +523,105 @@ func (p *Parser) fastRouter(b []byte, r *Record) bool {
 		}
 		i++
 	}
-	if !hasKey(b[i:], "at=") {
-		return false
+	if hasKey(b[i:], "at=info ") {
+		r.At, i = AtInfo, i+7
+	} else {
+		if !hasKey(b[i:], "at=") {
+			return false
+		}
+		v, i = kvValue(b, i+3)
+		r.At = atValue(v)
 	}
-	v, i = kvValue(b, i+3)
-	r.At = atValue(v)
-	if j := expect(b, i, "code="); j >= 0 {
+	if j := expect(b, i, " code="); j >= 0 {
 		if v, i = kvValue(b, j); len(v) > 0 {
 			r.Code = p.strs.get(v)
 		}
-		if j = expect(b, i, "desc="); j < 0 {
+		if j = expect(b, i, " desc="); j < 0 {
 			return false
 		}
-		r.Desc, i = kvValue(b, j)
-		if j = expect(b, i, "cause="); j >= 0 {
-			r.Cause, i = kvValue(b, j)
+		r.Desc, i = kvLong(b, j)
+		if j = expect(b, i, " cause="); j >= 0 {
+			r.Cause, i = kvLong(b, j)
 		}
 	}
-	j := expect(b, i, "method=")
-	if j < 0 {
+	j := expect(b, i, " method=")
+	switch {
+	case j < 0:
+		return false
+	case hasKey(b[j:], "GET "):
+		r.Method, i = "GET", j+3
+	case hasKey(b[j:], "POST "):
+		r.Method, i = "POST", j+4
+	default:
+		if v, i = kvValue(b, j); len(v) > 0 {
+			r.Method = p.strs.get(v)
+		}
+	}
+	if j = expect(b, i, " path="); j < 0 {
 		return false
 	}
-	if v, i = kvValue(b, j); len(v) > 0 {
-		r.Method = p.strs.get(v)
-	}
-	if j = expect(b, i, "path="); j < 0 {
+	r.Path, i = kvLong(b, j)
+	if j = expect(b, i, " host="); j < 0 {
 		return false
 	}
-	r.Path, i = kvValue(b, j)
-	if j = expect(b, i, "host="); j < 0 {
-		return false
+	r.Host, i = kvLong(b, j)
+	if j = expect2(b, i, " request", "_id="); j >= 0 {
+		r.RequestID, i = kvLong(b, j)
 	}
-	r.Host, i = kvValue(b, j)
-	if j = expect(b, i, "request_id="); j >= 0 {
-		r.RequestID, i = kvValue(b, j)
-	}
-	if j = expect(b, i, "fwd="); j < 0 {
+	if j = expect(b, i, " fwd="); j < 0 {
 		return false
 	}
 	r.Fwd, i = kvValue(b, j)
-	if j = expect(b, i, "dyno="); j < 0 {
+	if j = expect(b, i, " dyno="); j < 0 {
 		return false
 	}
 	if v, i = kvValue(b, j); len(v) > 0 {
 		r.Dyno = p.strs.get(v)
 	}
-	if j = expect(b, i, "connect="); j < 0 {
+	if j = expect2(b, i, " connect", "="); j < 0 {
 		return false
 	}
-	r.Connect, i = numValue(b, j, "connect", true, r)
-	if j = expect(b, i, "service="); j < 0 {
+	var ok bool
+	if r.Connect, i, ok = fastNumber(b, j, true); !ok {
+		r.Connect, i = numValue(b, j, "connect", true, r)
+	}
+	if j = expect2(b, i, " service", "="); j < 0 {
 		return false
 	}
-	r.Service, i = numValue(b, j, "service", true, r)
-	if j = expect(b, i, "status="); j < 0 {
+	if r.Service, i, ok = fastNumber(b, j, true); !ok {
+		r.Service, i = numValue(b, j, "service", true, r)
+	}
+	if j = expect(b, i, " status="); j < 0 {
 		return false
 	}
-	r.Status, i = numValue(b, j, "status", false, r)
-	if j = expect(b, i, "bytes="); j < 0 {
+	if r.Status, i, ok = fastNumber(b, j, false); !ok {
+		r.Status, i = numValue(b, j, "status", false, r)
+	}
+	if j = expect(b, i, " bytes="); j < 0 {
 		return false
 	}
-	r.Bytes, i = numValue(b, j, "bytes", false, r)
-	if j = expect(b, i, "protocol="); j >= 0 {
-		if v, i = kvValue(b, j); len(v) > 0 {
-			r.Protocol = p.strs.get(v)
+	if r.Bytes, i, ok = fastNumber(b, j, false); !ok {
+		r.Bytes, i = numValue(b, j, "bytes", false, r)
+	}
+	if j = expect2(b, i, " protoco", "l="); j >= 0 {
+		switch string(b[j:]) {
+		case "https":
+			r.Protocol, i = "https", len(b)
+		case "http":
+			r.Protocol, i = "http", len(b)
+		default:
+			if v, i = kvValue(b, j); len(v) > 0 {
+				r.Protocol = p.strs.get(v)
+			}
 		}
 	}
-	if j = expect(b, i, "tls_version="); j >= 0 {
+	if i == len(b) {
+		return true
+	}
+	if j = expect2(b, i, " tls_ver", "sion="); j >= 0 {
 		r.TLSVersion, i = kvValue(b, j)
 	}
-	if j = expect(b, i, "sock="); j >= 0 {
+	if j = expect(b, i, " sock="); j >= 0 {
 		v, i = kvValue(b, j)
 		r.Sock = sockValue(v)
 	}

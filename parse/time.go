@@ -1,5 +1,7 @@
 package parse
 
+import "encoding/binary"
+
 // Timestamps are parsed by hand: no time.Parse, no allocation. Every
 // function here returns microseconds since the Unix epoch, UTC.
 
@@ -45,9 +47,10 @@ func num2(b []byte) (int64, bool) {
 // minuteKey is the part of an ISO timestamp that names its minute:
 // "YYYY-MM-DDThh:mm" (16 bytes). The parser caches the last one seen.
 type minuteCache struct {
-	key   [16]byte
-	us    int64
-	valid bool
+	key    [16]byte
+	k0, k1 uint64 // key as two little-endian words (load64)
+	us     int64
+	valid  bool
 }
 
 // parseISO parses "YYYY-MM-DD[T ]hh:mm:ss[.frac][Z|±hh:mm|±hhmm]" at the
@@ -56,31 +59,22 @@ type minuteCache struct {
 // six are read and ignored.
 func (c *minuteCache) parseISO(b []byte) (us int64, n int, ok bool) {
 	// Fast path: the layout of nearly every `heroku logs` line,
-	// "2014-09-26T02:24:49.103527+00:00", in the cached minute.
-	if len(b) >= 32 && c.valid && b[16] == ':' && b[19] == '.' && string(b[26:32]) == "+00:00" &&
-		string(b[:16]) == string(c.key[:]) {
-		var v int64
-		for _, ch := range b[17:19] {
-			d := ch - '0'
-			if d > 9 {
-				return 0, 0, false
+	// "2014-09-26T02:24:49.103527+00:00", in the cached minute. The minute
+	// is compared as two words; ":ss.ffffff" is checked and read as the
+	// eight digits "ssffffff" (s×10⁶ + µs) in one word. Anything unusual
+	// takes the general path, which decides.
+	if len(b) >= 32 && c.valid && binary.LittleEndian.Uint64(b[0:8]) == c.k0 && binary.LittleEndian.Uint64(b[8:16]) == c.k1 {
+		w1, w2 := binary.LittleEndian.Uint64(b[16:24]), binary.LittleEndian.Uint64(b[24:32]) // ":ss.ffff", "ff+00:00"
+		const zone = uint64('+') | uint64('0')<<8 | uint64('0')<<16 | uint64(':')<<24 | uint64('0')<<32 | uint64('0')<<40
+		if byte(w1) == ':' && byte(w1>>24) == '.' && w2>>16 == zone {
+			d := (w1>>8)&0xFFFF | (w1>>32)<<16 | (w2&0xFFFF)<<48
+			if nonDigits(d) == 0 {
+				if v := int64(digitsValue(d, 8)); v < 61*usPerSec {
+					return c.us + v, 32, true
+				}
 			}
-			v = v*10 + int64(d)
 		}
-		if v > 60 {
-			return 0, 0, false
-		}
-		var frac int64
-		for _, ch := range b[20:26] {
-			d := ch - '0'
-			if d > 9 {
-				goto general
-			}
-			frac = frac*10 + int64(d)
-		}
-		return c.us + v*usPerSec + frac, 32, true
 	}
-general:
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
 		return 0, 0, false
 	}
@@ -99,6 +93,7 @@ general:
 		}
 		base = daysFromCivil(y1*100+y2, mo, d)*usPerDay + h*3600*usPerSec + mi*usPerMin
 		copy(c.key[:], b[:16])
+		c.k0, c.k1 = load64(c.key[:], 0), load64(c.key[:], 8)
 		c.us, c.valid = base, true
 	}
 	s, ok := num2(b[17:19])
