@@ -23,18 +23,18 @@ import (
 // column (values, definition levels, string bytes), and each batch is
 // encoded one goroutine per column, the columns of a buffered row group
 // being independent. String columns typed as dictionaries in the Arrow
-// schema are dictionary-encoded by the Parquet writer itself, which cuts
-// pages by raw size and falls back to plain past its dictionary page limit,
-// so memory stays bounded by one row group's compressed pages and the
-// batches in flight.
+// schema are numbered by a dictionary of the row group (dictIdx) as rows
+// are copied in, and each batch's indices go to the Parquet writer's
+// dictionary encoder with the batch (see colBuf.writeDict), so memory
+// stays bounded by one row group's compressed pages and the batches in
+// flight.
 type colTable struct {
 	fw        *file.Writer
 	batchRows int
 	groupCap  int        // batches per row group
 	inGroup   int        // batches sent in the current row group
 	dicts     []*dictIdx // per column of the row group filling; nil for other columns
-	dictGen   uint64     // a number unique to this set of dictionaries and row group (see RequestRows)
-	freeDicts chan []*dictIdx
+	dictGen   uint64     // a number unique to this row group's dictionaries (see RequestRows)
 	cur       *colBatch
 	free      chan *colBatch
 	work      chan *colBatch
@@ -49,17 +49,20 @@ type colTable struct {
 type colBatch struct {
 	n        int
 	cols     []colBuf
-	endGroup bool       // the row group ends with this batch
-	dicts    []*dictIdx // when endGroup: the row group's dictionary columns
+	endGroup bool // the row group ends with this batch
 }
 
 // colBuf holds one column of a batch: definition levels (nullable columns
 // only), then the non-null values: i64 or i32, or string bytes in data
-// ending at ends.
+// ending at ends. A dictionary column holds its values' indices in i32
+// and the values first seen in the row group in newVals, in index order;
+// or, when plain, string bytes.
 type colBuf struct {
 	nullable bool
 	kind     colKind
-	dict     bool // a dictionary column: its rows are in a dictIdx
+	dict     bool // a dictionary column
+	plain    bool // a dictionary column whose batch holds values, not indices
+	newVals  []string
 	def      []int16
 	i64      []int64
 	i32      []int32
@@ -131,6 +134,8 @@ func (c *colBuf) reset() {
 	c.data, c.ends, c.fixed = c.data[:0], c.ends[:0], c.fixed[:0]
 	clear(c.vals)
 	c.vals = c.vals[:0]
+	clear(c.newVals)
+	c.newVals, c.plain = c.newVals[:0], false
 }
 
 // views fills c.vals with the string values, made valid UTF-8 (Parquet
@@ -223,16 +228,23 @@ func (c *colBuf) write() error {
 
 // newColTable starts a file with schema on w. plain names the columns not
 // to dictionary-encode, delta the integer columns to delta-encode
-// (DELTA_BINARY_PACKED: times and line numbers that grow); nostats those without min/max statistics.
-func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats []string) (*colTable, error) {
+// (DELTA_BINARY_PACKED: times and line numbers that grow), nostats those
+// without min/max statistics, literals those whose pages zstd codes as
+// literals only (random strings; see zstdLiteralsLevel).
+func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats, literals []string) (*colTable, error) {
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
 	props := writerProps(o, groupCap, plain)
+	props = append(props, parquet.WithDictionaryPageSizeLimit(int64(maxDictBytes)),
+		parquet.WithAllocator(newPageAllocator()))
 	for _, c := range delta {
 		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
 	}
 	for _, c := range nostats {
 		props = append(props, parquet.WithStatsFor(c, false))
+	}
+	for _, c := range literals {
+		props = append(props, parquet.WithCompressionLevelFor(c, zstdLiteralsLevel))
 	}
 	wp := parquet.NewWriterProperties(props...)
 	ap := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
@@ -250,10 +262,10 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	}
 	t := &colTable{
 		fw: fw, batchRows: o.BatchRows, groupCap: groupCap,
-		free:      make(chan *colBatch, 2),
-		freeDicts: make(chan []*dictIdx, 1),
-		work:      make(chan *colBatch, 1),
-		done:      make(chan struct{}),
+		free:  make(chan *colBatch, 2),
+		work:  make(chan *colBatch, 1),
+		done:  make(chan struct{}),
+		dicts: make([]*dictIdx, schema.NumFields()),
 	}
 	// Three batches: one filling, one queued, one encoding.
 	for i := 0; i < 3; i++ {
@@ -264,30 +276,18 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 			t.free <- b
 		}
 	}
-	// Two sets of dictionary columns: one filling, one being encoded.
-	for i := 0; i < 2; i++ {
-		ds := make([]*dictIdx, schema.NumFields())
-		for j, f := range schema.Fields() {
-			if arrow.TypeEqual(f.Type, dictString) {
-				// An index per row of the row group: allocated once at
-				// full size rather than grown by append (which allocates
-				// some 5 times the final size on the way).
-				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{},
-					idx: make([]int32, 0, groupCap*o.BatchRows)}
-			}
-		}
-		if i == 0 {
-			t.dicts, t.dictGen = ds, dictGens.Add(1)
-		} else {
-			t.freeDicts <- ds
+	for j, f := range schema.Fields() {
+		if arrow.TypeEqual(f.Type, dictString) {
+			t.dicts[j] = &dictIdx{m: map[string]int32{}}
 		}
 	}
+	t.dictGen = dictGens.Add(1)
 	go t.encode()
 	return t, nil
 }
 
 // encode writes batches until the work channel closes, one goroutine per
-// column; the dictionary columns when their row group ends.
+// column.
 func (t *colTable) encode() {
 	defer close(t.done)
 	var (
@@ -296,6 +296,7 @@ func (t *colTable) encode() {
 		cws    []file.ColumnChunkWriter
 		errs   []error
 		wg     sync.WaitGroup
+		states []dictState // per column; used by dictionary columns
 	)
 	for b := range t.work {
 		if !failed {
@@ -308,26 +309,27 @@ func (t *colTable) encode() {
 					cw, err = rgw.Column(i)
 					cws = append(cws, cw)
 				}
+				if states == nil {
+					states = make([]dictState, len(b.cols))
+				}
+				for i := range states {
+					states[i].reset()
+				}
 			}
-			if err == nil {
+			if err == nil && b.n > 0 {
 				errs = append(errs[:0], make([]error, len(b.cols))...)
 				for i := range b.cols {
 					c := &b.cols[i]
 					c.cw = cws[i]
-					switch {
-					case c.dict && b.endGroup:
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							errs[i] = b.dicts[i].write(c.cw, c.def, c.vals)
-						}()
-					case !c.dict && b.n > 0:
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if c.dict {
+							errs[i] = c.writeDict(&states[i])
+						} else {
 							errs[i] = c.write()
-						}()
-					}
+						}
+					}()
 				}
 				wg.Wait()
 				err = errors.Join(errs...)
@@ -341,19 +343,11 @@ func (t *colTable) encode() {
 				t.writeErr.Store(&err)
 			}
 		}
-		if b.endGroup {
-			for _, d := range b.dicts {
-				if d != nil {
-					d.reset()
-				}
-			}
-			t.freeDicts <- b.dicts
-		}
 		for i := range b.cols {
 			b.cols[i].reset()
 			b.cols[i].cw = nil
 		}
-		b.n, b.endGroup, b.dicts = 0, false, nil
+		b.n, b.endGroup = 0, false
 		t.free <- b
 	}
 }
@@ -378,12 +372,15 @@ func (t *colTable) send(end bool) {
 	end = end || t.inGroup == t.groupCap
 	if end {
 		t.inGroup = 0
-		b.endGroup, b.dicts = true, t.dicts
+		b.endGroup = true
+		for _, d := range t.dicts {
+			if d != nil {
+				d.reset()
+			}
+		}
+		t.dictGen = dictGens.Add(1)
 	}
 	t.work <- b // b belongs to the encoder now
-	if end {
-		t.dicts, t.dictGen = <-t.freeDicts, dictGens.Add(1)
-	}
 	t.cur = <-t.free
 }
 
