@@ -2,7 +2,6 @@ package output
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -38,6 +37,8 @@ type colTable struct {
 	cur       *colBatch
 	free      chan *colBatch
 	work      chan *colBatch
+	colWork   []chan *colBatch // per column: the batches its encoder has yet to write
+	groupDone chan struct{}    // the last batch of a row group is written
 	done      chan struct{}
 	writeErr  atomic.Pointer[error]
 	rows      int64
@@ -49,8 +50,14 @@ type colTable struct {
 type colBatch struct {
 	n        int
 	cols     []colBuf
-	endGroup bool // the row group ends with this batch
+	endGroup bool         // the row group ends with this batch
+	left     atomic.Int32 // columns not yet written
 }
+
+// batchesInFlight is the number of batches of a writer: one filling, the
+// others queued or being encoded (the columns' encoders may be a few
+// batches apart).
+const batchesInFlight = 4
 
 // colBuf holds one column of a batch: definition levels (nullable columns
 // only), then the non-null values: i64 or i32, or string bytes in data
@@ -262,13 +269,17 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	}
 	t := &colTable{
 		fw: fw, batchRows: o.BatchRows, groupCap: groupCap,
-		free:  make(chan *colBatch, 2),
-		work:  make(chan *colBatch, 1),
-		done:  make(chan struct{}),
-		dicts: make([]*dictIdx, schema.NumFields()),
+		free:      make(chan *colBatch, batchesInFlight),
+		work:      make(chan *colBatch, batchesInFlight),
+		colWork:   make([]chan *colBatch, schema.NumFields()),
+		groupDone: make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		dicts:     make([]*dictIdx, schema.NumFields()),
 	}
-	// Three batches: one filling, one queued, one encoding.
-	for i := 0; i < 3; i++ {
+	for i := range t.colWork {
+		t.colWork[i] = make(chan *colBatch, batchesInFlight)
+	}
+	for i := 0; i < batchesInFlight; i++ {
 		b := &colBatch{cols: newColBufs(schema)}
 		if i == 0 {
 			t.cur = b
@@ -286,70 +297,95 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	return t, nil
 }
 
-// encode writes batches until the work channel closes, one goroutine per
-// column.
+// encode hands batches to the columns' encoders until the work channel
+// closes: one goroutine per column, each writing its column of every batch
+// in order, so a slow column holds back the others only at the end of a
+// row group (the next one is started when every column is done with it).
 func (t *colTable) encode() {
 	defer close(t.done)
+	ncols := len(t.colWork)
 	var (
 		rgw    file.BufferedRowGroupWriter
-		failed bool
-		cws    []file.ColumnChunkWriter
-		errs   []error
+		cws    = make([]file.ColumnChunkWriter, ncols)
+		states = make([]dictState, ncols) // dictionary columns', each owned by its column's goroutine
 		wg     sync.WaitGroup
-		states []dictState // per column; used by dictionary columns
 	)
+	for i := range ncols {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.encodeColumn(i, &states[i])
+		}()
+	}
 	for b := range t.work {
-		if !failed {
+		if rgw == nil && t.writeErr.Load() == nil {
+			// No column is writing: the previous row group ended with
+			// its last batch written (or this is the first).
 			var err error
-			if rgw == nil {
-				rgw, err = t.fw.AppendBufferedRowGroupChecked()
-				cws = cws[:0]
-				for i := 0; err == nil && i < len(b.cols); i++ {
-					var cw file.ColumnChunkWriter
-					cw, err = rgw.Column(i)
-					cws = append(cws, cw)
-				}
-				if states == nil {
-					states = make([]dictState, len(b.cols))
-				}
-				for i := range states {
-					states[i].reset()
-				}
+			rgw, err = t.fw.AppendBufferedRowGroupChecked()
+			for i := 0; err == nil && i < ncols; i++ {
+				cws[i], err = rgw.Column(i)
 			}
-			if err == nil && b.n > 0 {
-				errs = append(errs[:0], make([]error, len(b.cols))...)
-				for i := range b.cols {
-					c := &b.cols[i]
-					c.cw = cws[i]
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						if c.dict {
-							errs[i] = c.writeDict(&states[i])
-						} else {
-							errs[i] = c.write()
-						}
-					}()
-				}
-				wg.Wait()
-				err = errors.Join(errs...)
-			}
-			if b.endGroup {
-				rgw = nil // the next batch starts a row group, closing this one
+			for i := range states {
+				states[i].reset()
 			}
 			if err != nil {
-				failed = true
-				err = fmt.Errorf("writing parquet: %w", err)
-				t.writeErr.Store(&err)
+				t.fail(err)
+				rgw = nil
 			}
 		}
 		for i := range b.cols {
-			b.cols[i].reset()
-			b.cols[i].cw = nil
+			b.cols[i].cw = cws[i]
 		}
-		b.n, b.endGroup = 0, false
-		t.free <- b
+		end := b.endGroup
+		b.left.Store(int32(ncols))
+		for _, ch := range t.colWork {
+			ch <- b
+		}
+		if end {
+			<-t.groupDone
+			rgw = nil // the next batch starts a row group, closing this one
+		}
 	}
+	for _, ch := range t.colWork {
+		close(ch)
+	}
+	wg.Wait()
+}
+
+// encodeColumn writes column i of each batch; the last column to finish a
+// batch recycles it.
+func (t *colTable) encodeColumn(i int, st *dictState) {
+	for b := range t.colWork[i] {
+		c := &b.cols[i]
+		if b.n > 0 && c.cw != nil && t.writeErr.Load() == nil {
+			var err error
+			if c.dict {
+				err = c.writeDict(st)
+			} else {
+				err = c.write()
+			}
+			if err != nil {
+				t.fail(err)
+			}
+		}
+		c.reset()
+		c.cw = nil
+		if b.left.Add(-1) == 0 {
+			end := b.endGroup
+			b.n, b.endGroup = 0, false
+			t.free <- b
+			if end {
+				t.groupDone <- struct{}{}
+			}
+		}
+	}
+}
+
+// fail records the first write error.
+func (t *colTable) fail(err error) {
+	err = fmt.Errorf("writing parquet: %w", err)
+	t.writeErr.CompareAndSwap(nil, &err)
 }
 
 func (t *colTable) flush() error {

@@ -136,8 +136,10 @@ func (c *colBuf) writeDict(s *dictState) error {
 	}
 	newVals := c.newVals
 	seg := 0
-	for r, g := range s.idx {
-		if int(g) < len(s.vals) || (c.nullable && def[r] == 0) {
+	// Only a batch that brings new values has rows with indices the
+	// writer does not know yet.
+	for r := 0; len(newVals) > 0 && r < rows; r++ {
+		if int(s.idx[r]) < len(s.vals) || (c.nullable && def[r] == 0) {
 			continue
 		}
 		// The first row of a new value: the rows before it as indices,
