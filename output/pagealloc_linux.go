@@ -23,16 +23,17 @@ import (
 // pages cost memory only once written and are unmapped when the buffer is
 // freed.
 type pageAllocator struct {
-	small memory.Allocator
-	mu    sync.Mutex
-	maps  map[uintptr]uintptr // start of a mapping -> its length
+	small  memory.Allocator
+	mu     sync.Mutex
+	maps   map[uintptr]uintptr // start of a mapping -> its length
+	pinned map[uintptr]bool    // mappings being written by an asyncSink -> freed meanwhile
 }
 
 // offHeapMin is the smallest buffer the pageAllocator maps.
 const offHeapMin = 1 << 20
 
 func newPageAllocator() memory.Allocator {
-	return &pageAllocator{small: memory.NewGoAllocator(), maps: map[uintptr]uintptr{}}
+	return &pageAllocator{small: memory.NewGoAllocator(), maps: map[uintptr]uintptr{}, pinned: map[uintptr]bool{}}
 }
 
 func pageRound(n int) uintptr {
@@ -93,7 +94,7 @@ func (a *pageAllocator) Reallocate(size int, b []byte) []byte {
 	return nb
 }
 
-// Free releases b.
+// Free releases b (once unpinned, if pinned).
 func (a *pageAllocator) Free(b []byte) {
 	n := a.mapped(b)
 	if n == 0 {
@@ -102,7 +103,46 @@ func (a *pageAllocator) Free(b []byte) {
 	}
 	p := unsafe.Pointer(unsafe.SliceData(b))
 	a.mu.Lock()
+	if _, ok := a.pinned[uintptr(p)]; ok {
+		a.pinned[uintptr(p)] = true
+		a.mu.Unlock()
+		return
+	}
 	delete(a.maps, uintptr(p))
 	a.mu.Unlock()
 	unix.MunmapPtr(p, n)
+}
+
+// pin keeps b mapped through Free until unpin, if b starts a mapping.
+func (a *pageAllocator) pin(b []byte) bool {
+	if cap(b) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.maps[p]; !ok {
+		return false
+	}
+	if _, ok := a.pinned[p]; ok {
+		return false // pinned already: the caller copies
+	}
+	a.pinned[p] = false
+	return true
+}
+
+// unpin ends a pin, unmapping b if it was freed meanwhile.
+func (a *pageAllocator) unpin(b []byte) {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	a.mu.Lock()
+	freed := a.pinned[uintptr(p)]
+	delete(a.pinned, uintptr(p))
+	n := a.maps[uintptr(p)]
+	if freed {
+		delete(a.maps, uintptr(p))
+	}
+	a.mu.Unlock()
+	if freed {
+		unix.MunmapPtr(p, n)
+	}
 }

@@ -552,6 +552,15 @@ func ms32(c *colBuf, v int64) {
 // Rows returns the number of rows added so far.
 func (w *RequestWriter) Rows() int64 { return w.t.rows + int64(w.own.Len()) }
 
+// Abort ends the writer without finishing the file, for a file that is
+// to be thrown away: buffered rows are dropped and nothing more is written
+// to the destination, which is left holding an incomplete file. Later
+// calls return ErrWriterClosed or the first error; Close after Abort does
+// nothing more.
+func (w *RequestWriter) Abort() {
+	w.t.abort()
+}
+
 // Close writes the buffered rows and the file footer. It does not close
 // the underlying writer. It returns the first error of the writer's life.
 func (w *RequestWriter) Close() error {

@@ -2,6 +2,7 @@ package output
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -29,6 +30,7 @@ import (
 // flight.
 type colTable struct {
 	fw        *file.Writer
+	sink      *asyncSink // fw's destination
 	batchRows int
 	groupCap  int        // batches per row group
 	inGroup   int        // batches sent in the current row group
@@ -242,8 +244,9 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
 	props := writerProps(o, groupCap, plain)
+	alloc := newPageAllocator()
 	props = append(props, parquet.WithDictionaryPageSizeLimit(int64(maxDictBytes)),
-		parquet.WithAllocator(newPageAllocator()))
+		parquet.WithAllocator(alloc))
 	for _, c := range delta {
 		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
 	}
@@ -263,12 +266,14 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	// the dictionary types and the timestamp's zone back.
 	meta := metadata.KeyValueMetadata{}
 	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(schema, memory.DefaultAllocator)))
-	fw, err := file.NewParquetWriterWithError(w, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
+	sink := newAsyncSink(w, alloc)
+	fw, err := file.NewParquetWriterWithError(sink, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
 	if err != nil {
+		sink.wait()
 		return nil, err
 	}
 	t := &colTable{
-		fw: fw, batchRows: o.BatchRows, groupCap: groupCap,
+		fw: fw, sink: sink, batchRows: o.BatchRows, groupCap: groupCap,
 		free:      make(chan *colBatch, batchesInFlight),
 		work:      make(chan *colBatch, batchesInFlight),
 		colWork:   make([]chan *colBatch, schema.NumFields()),
@@ -420,6 +425,27 @@ func (t *colTable) send(end bool) {
 	t.cur = <-t.free
 }
 
+// errAborted is the error of an aborted writer.
+var errAborted = errors.New("parquet writer aborted")
+
+// abort stops the writer without finishing the file: the rows not yet
+// encoded are dropped, and nothing more reaches the destination.
+func (t *colTable) abort() {
+	if t.closed {
+		return
+	}
+	t.closed = true
+	t.writeErr.CompareAndSwap(nil, &errAborted)
+	t.sink.err.CompareAndSwap(nil, &errAborted)
+	close(t.work)
+	<-t.done
+	t.fw.Close() // releases what it can; its writes are dropped
+	t.sink.wait()
+	if t.err == nil {
+		t.err = errAborted
+	}
+}
+
 func (t *colTable) close() error {
 	if t.closed {
 		return t.err
@@ -434,6 +460,9 @@ func (t *colTable) close() error {
 		t.err = *e
 	}
 	if err := t.fw.Close(); err != nil && t.err == nil {
+		t.err = fmt.Errorf("writing parquet: %w", err)
+	}
+	if err := t.sink.wait(); err != nil && t.err == nil {
 		t.err = fmt.Errorf("writing parquet: %w", err)
 	}
 	return t.err

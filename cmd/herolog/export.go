@@ -282,7 +282,26 @@ func (s *fileSink) addRows(b *output.RequestRows) error {
 func (s *fileSink) rows() int64    { return s.w.Rows() }
 func (s *fileSink) target() string { return s.sf.target }
 
+// aborter is a rowWriter that can stop without finishing its file
+// (output.RequestWriter: a file being thrown away need not have its last
+// row group, up to a million rows, encoded and written).
+type aborter interface{ Abort() }
+
+// discard stops w, for a file that is to be removed.
+func discard(w rowWriter) {
+	if a, ok := w.(aborter); ok {
+		a.Abort()
+		return
+	}
+	w.Close()
+}
+
 func (s *fileSink) finish(ok bool) error {
+	if !ok {
+		discard(s.w)
+		s.sf.abort()
+		return nil
+	}
 	err := s.w.Close()
 	if !ok || err != nil {
 		s.sf.abort()
@@ -509,6 +528,15 @@ func (p *lakePart) close() error {
 }
 
 func (l *lakeSink) finish(ok bool) error {
+	if !ok {
+		for k, p := range l.open {
+			discard(p.w)
+			p.f.Close()
+			delete(l.open, k)
+		}
+		os.RemoveAll(l.tmp)
+		return nil
+	}
 	var err error
 	for k, p := range l.open {
 		if cerr := p.close(); err == nil {
