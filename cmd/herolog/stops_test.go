@@ -133,19 +133,22 @@ func TestSignals(t *testing.T) {
 			} else if _, err := pw.Write(sample); err != nil {
 				t.Fatal(err)
 			}
+			// Wait until it has read all it was given (the pipe stays open)
+			// or, from an endless stream, a good part of a megabyte (a fixed
+			// sleep was not enough on a loaded machine: the process had
+			// sometimes read nothing yet): /proc/<pid>/io counts the bytes
+			// its reads returned.
+			want := int64(len(sample))
 			if tc.busy {
-				time.Sleep(300 * time.Millisecond) // well into the stream
-			} else {
-				// Wait until it has read all it was given (the pipe stays
-				// open): /proc/<pid>/io counts the bytes its reads returned.
-				for deadline := time.Now().Add(10 * time.Second); procIO(cmd.Process.Pid, "rchar:") < int64(len(sample)); {
-					if time.Now().After(deadline) {
-						t.Fatal("the input was not read within 10 s")
-					}
-					time.Sleep(5 * time.Millisecond)
-				}
-				time.Sleep(50 * time.Millisecond) // and parsed it
+				want = 512 << 10
 			}
+			for deadline := time.Now().Add(10 * time.Second); procIO(cmd.Process.Pid, "rchar:") < want; {
+				if time.Now().After(deadline) {
+					t.Fatal("the input was not read within 10 s")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond) // and parsed it
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
