@@ -22,12 +22,12 @@ import (
 // Defaults of ParquetOptions.
 const (
 	// DefaultBatchRows is how many rows are buffered before they are
-	// handed to the Parquet writer. Up to three batches are in memory at
-	// once (filling, queued, encoding).
+	// handed to the Parquet writer. The requests writer has four batches
+	// (one filling, the others queued or being encoded); the events writer
+	// three.
 	DefaultBatchRows = 8 << 10
 	// DefaultRowGroupRows is the number of rows per row group of the
-	// requests table (RequestWriter)
-	// (2^20, about a million).
+	// requests table (RequestWriter): 2^20, about a million.
 	//
 	// A whole row group's compressed pages stay in memory until it ends
 	// (the Parquet writer, arrow-go v18.8, buffers them: a column chunk
