@@ -22,20 +22,25 @@ import (
 // Defaults of ParquetOptions.
 const (
 	// DefaultBatchRows is how many rows are buffered before they are
-	// handed to the Parquet writer. Up to three batches are in memory at
-	// once (filling, queued, encoding).
+	// handed to the Parquet writer. The requests writer has four batches
+	// (one filling, the others queued or being encoded); the events writer
+	// three.
 	DefaultBatchRows = 8 << 10
-	// DefaultRowGroupRows is the number of rows per Parquet row group.
+	// DefaultRowGroupRows is the number of rows per row group of the
+	// requests table (RequestWriter): 2^20, about a million.
 	//
-	// It is 2^18, not the 2^20 of most writers, because a whole row group
-	// stays in memory until it ends: the Parquet writer (arrow-go v18.8)
-	// keeps the compressed pages of every column (a column chunk must be
-	// contiguous in the file), and the requests writer an int32 index per
-	// row for each dictionary column (the row group's dictionary is handed
-	// to the writer once, when it is complete), for two row groups at a
-	// time. At 2^18 the whole export stays under 150 MiB however large the
-	// input.
-	DefaultRowGroupRows = 1 << 18
+	// A whole row group's compressed pages stay in memory until it ends
+	// (the Parquet writer, arrow-go v18.8, buffers them: a column chunk
+	// must be contiguous in the file), some 40 MB for 2^20 requests; they
+	// are kept off the Go heap (see pageAllocator). Nothing else is kept
+	// per row: dictionary columns go to the writer a batch at a time.
+	DefaultRowGroupRows = 1 << 20
+	// DefaultEventRowGroupRows is the number of rows per row group of the
+	// events table (EventWriter), 2^18: it is written with pqarrow, whose
+	// row group pages stay on the Go heap until the row group ends, and a
+	// log has far fewer events than requests (a 1 GB generated log: 34,824
+	// events for 3.6M requests), so its row groups are rarely full anyway.
+	DefaultEventRowGroupRows = 1 << 18
 )
 
 // ParquetOptions tune a Parquet writer. The zero value is the default.
@@ -44,8 +49,8 @@ type ParquetOptions struct {
 	// encoded (DefaultBatchRows when 0). Memory use is bounded by it and by
 	// one row group's compressed pages.
 	BatchRows int
-	// RowGroupRows is the number of rows per row group (DefaultRowGroupRows
-	// when 0).
+	// RowGroupRows is the number of rows per row group (when 0,
+	// DefaultRowGroupRows for requests, DefaultEventRowGroupRows for events).
 	RowGroupRows int64
 	// CreatedBy names the writer in the file's metadata ("herolog" when empty).
 	CreatedBy string
@@ -90,11 +95,10 @@ const maxDict = 1 << 16
 // some 40 MB; 128 KiB makes files about 3% larger.
 const dataPageSize = 128 << 10
 
-// compressCodec and compressLevel compress every column: zstd level 1,
-// much faster than the default level here, for files a few per cent larger.
+// compressCodec compresses every column, at zstdLevel (zstd level 1, much
+// faster than the default level here, for files a few per cent larger; see
+// zstd.go).
 var compressCodec = compress.Codecs.Zstd
-
-const compressLevel = 1
 
 // tsUTC is TIMESTAMP(MICROS, UTC).
 var tsUTC = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
@@ -225,7 +229,7 @@ type pqTable struct {
 func writerProps(o ParquetOptions, groupCap int, plain []string) []parquet.WriterProperty {
 	props := []parquet.WriterProperty{
 		parquet.WithCompression(compressCodec),
-		parquet.WithCompressionLevel(compressLevel),
+		parquet.WithCompressionLevel(zstdLevel),
 		parquet.WithMaxRowGroupLength(int64(groupCap * o.BatchRows)),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithDataPageSize(dataPageSize),
@@ -501,7 +505,9 @@ func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
 		// Times and line numbers grow by small steps.
 		[]string{"time", "line"},
 		// Min/max of random ids and address lists prune nothing.
-		[]string{"request_id", "fwd"})
+		[]string{"request_id", "fwd"},
+		// Random ids: zstd would look for matches in vain.
+		[]string{"request_id"})
 	if err != nil {
 		return nil, err
 	}
@@ -552,6 +558,15 @@ func ms32(c *colBuf, v int64) {
 
 // Rows returns the number of rows added so far.
 func (w *RequestWriter) Rows() int64 { return w.t.rows + int64(w.own.Len()) }
+
+// Abort ends the writer without finishing the file, for a file that is
+// to be thrown away: buffered rows are dropped and nothing more is written
+// to the destination, which is left holding an incomplete file. Later
+// calls return ErrWriterClosed or the first error; Close after Abort does
+// nothing more.
+func (w *RequestWriter) Abort() {
+	w.t.abort()
+}
 
 // Close writes the buffered rows and the file footer. It does not close
 // the underlying writer. It returns the first error of the writer's life.

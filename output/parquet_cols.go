@@ -23,21 +23,24 @@ import (
 // column (values, definition levels, string bytes), and each batch is
 // encoded one goroutine per column, the columns of a buffered row group
 // being independent. String columns typed as dictionaries in the Arrow
-// schema are dictionary-encoded by the Parquet writer itself, which cuts
-// pages by raw size and falls back to plain past its dictionary page limit,
-// so memory stays bounded by one row group's compressed pages and the
-// batches in flight.
+// schema are numbered by a dictionary of the row group (dictIdx) as rows
+// are copied in, and each batch's indices go to the Parquet writer's
+// dictionary encoder with the batch (see colBuf.writeDict), so memory
+// stays bounded by one row group's compressed pages and the batches in
+// flight.
 type colTable struct {
 	fw        *file.Writer
+	sink      *asyncSink // fw's destination
 	batchRows int
 	groupCap  int        // batches per row group
 	inGroup   int        // batches sent in the current row group
 	dicts     []*dictIdx // per column of the row group filling; nil for other columns
-	dictGen   uint64     // a number unique to this set of dictionaries and row group (see RequestRows)
-	freeDicts chan []*dictIdx
+	dictGen   uint64     // a number unique to this row group's dictionaries (see RequestRows)
 	cur       *colBatch
 	free      chan *colBatch
 	work      chan *colBatch
+	colWork   []chan *colBatch // per column: the batches its encoder has yet to write
+	groupDone chan struct{}    // the last batch of a row group is written
 	done      chan struct{}
 	writeErr  atomic.Pointer[error]
 	rows      int64
@@ -49,17 +52,26 @@ type colTable struct {
 type colBatch struct {
 	n        int
 	cols     []colBuf
-	endGroup bool       // the row group ends with this batch
-	dicts    []*dictIdx // when endGroup: the row group's dictionary columns
+	endGroup bool         // the row group ends with this batch
+	left     atomic.Int32 // columns not yet written
 }
+
+// batchesInFlight is the number of batches of a writer: one filling, the
+// others queued or being encoded (the columns' encoders may be a few
+// batches apart).
+const batchesInFlight = 4
 
 // colBuf holds one column of a batch: definition levels (nullable columns
 // only), then the non-null values: i64 or i32, or string bytes in data
-// ending at ends.
+// ending at ends. A dictionary column holds its values' indices in i32
+// and the values first seen in the row group in newVals, in index order;
+// or, when plain, string bytes.
 type colBuf struct {
 	nullable bool
 	kind     colKind
-	dict     bool // a dictionary column: its rows are in a dictIdx
+	dict     bool // a dictionary column
+	plain    bool // a dictionary column whose batch holds values, not indices
+	newVals  []string
 	def      []int16
 	i64      []int64
 	i32      []int32
@@ -131,6 +143,8 @@ func (c *colBuf) reset() {
 	c.data, c.ends, c.fixed = c.data[:0], c.ends[:0], c.fixed[:0]
 	clear(c.vals)
 	c.vals = c.vals[:0]
+	clear(c.newVals)
+	c.newVals, c.plain = c.newVals[:0], false
 }
 
 // views fills c.vals with the string values, made valid UTF-8 (Parquet
@@ -223,16 +237,24 @@ func (c *colBuf) write() error {
 
 // newColTable starts a file with schema on w. plain names the columns not
 // to dictionary-encode, delta the integer columns to delta-encode
-// (DELTA_BINARY_PACKED: times and line numbers that grow); nostats those without min/max statistics.
-func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats []string) (*colTable, error) {
+// (DELTA_BINARY_PACKED: times and line numbers that grow), nostats those
+// without min/max statistics, literals those whose pages zstd codes as
+// literals only (random strings; see zstdLiteralsLevel).
+func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats, literals []string) (*colTable, error) {
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
 	props := writerProps(o, groupCap, plain)
+	alloc := newPageAllocator()
+	props = append(props, parquet.WithDictionaryPageSizeLimit(int64(maxDictBytes)),
+		parquet.WithAllocator(alloc))
 	for _, c := range delta {
 		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
 	}
 	for _, c := range nostats {
 		props = append(props, parquet.WithStatsFor(c, false))
+	}
+	for _, c := range literals {
+		props = append(props, parquet.WithCompressionLevelFor(c, zstdLiteralsLevel))
 	}
 	wp := parquet.NewWriterProperties(props...)
 	ap := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
@@ -244,19 +266,25 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	// the dictionary types and the timestamp's zone back.
 	meta := metadata.KeyValueMetadata{}
 	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(schema, memory.DefaultAllocator)))
-	fw, err := file.NewParquetWriterWithError(w, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
+	sink := newAsyncSink(w, alloc)
+	fw, err := file.NewParquetWriterWithError(sink, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
 	if err != nil {
+		sink.wait()
 		return nil, err
 	}
 	t := &colTable{
-		fw: fw, batchRows: o.BatchRows, groupCap: groupCap,
-		free:      make(chan *colBatch, 2),
-		freeDicts: make(chan []*dictIdx, 1),
-		work:      make(chan *colBatch, 1),
+		fw: fw, sink: sink, batchRows: o.BatchRows, groupCap: groupCap,
+		free:      make(chan *colBatch, batchesInFlight),
+		work:      make(chan *colBatch, batchesInFlight),
+		colWork:   make([]chan *colBatch, schema.NumFields()),
+		groupDone: make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		dicts:     make([]*dictIdx, schema.NumFields()),
 	}
-	// Three batches: one filling, one queued, one encoding.
-	for i := 0; i < 3; i++ {
+	for i := range t.colWork {
+		t.colWork[i] = make(chan *colBatch, batchesInFlight)
+	}
+	for i := 0; i < batchesInFlight; i++ {
 		b := &colBatch{cols: newColBufs(schema)}
 		if i == 0 {
 			t.cur = b
@@ -264,98 +292,105 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 			t.free <- b
 		}
 	}
-	// Two sets of dictionary columns: one filling, one being encoded.
-	for i := 0; i < 2; i++ {
-		ds := make([]*dictIdx, schema.NumFields())
-		for j, f := range schema.Fields() {
-			if arrow.TypeEqual(f.Type, dictString) {
-				// An index per row of the row group: allocated once at
-				// full size rather than grown by append (which allocates
-				// some 5 times the final size on the way).
-				ds[j] = &dictIdx{nullable: f.Nullable, m: map[string]int32{},
-					idx: make([]int32, 0, groupCap*o.BatchRows)}
-			}
-		}
-		if i == 0 {
-			t.dicts, t.dictGen = ds, dictGens.Add(1)
-		} else {
-			t.freeDicts <- ds
+	for j, f := range schema.Fields() {
+		if arrow.TypeEqual(f.Type, dictString) {
+			t.dicts[j] = &dictIdx{m: map[string]int32{}}
 		}
 	}
+	t.dictGen = dictGens.Add(1)
 	go t.encode()
 	return t, nil
 }
 
-// encode writes batches until the work channel closes, one goroutine per
-// column; the dictionary columns when their row group ends.
+// encode hands batches to the columns' encoders until the work channel
+// closes: one goroutine per column, each writing its column of every batch
+// in order, so a slow column holds back the others only at the end of a
+// row group (the next one is started when every column is done with it).
 func (t *colTable) encode() {
 	defer close(t.done)
+	ncols := len(t.colWork)
 	var (
 		rgw    file.BufferedRowGroupWriter
-		failed bool
-		cws    []file.ColumnChunkWriter
-		errs   []error
+		cws    = make([]file.ColumnChunkWriter, ncols)
+		states = make([]dictState, ncols) // dictionary columns', each owned by its column's goroutine
 		wg     sync.WaitGroup
 	)
+	for i := range ncols {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.encodeColumn(i, &states[i])
+		}()
+	}
 	for b := range t.work {
-		if !failed {
+		if rgw == nil && t.writeErr.Load() == nil {
+			// No column is writing: the previous row group ended with
+			// its last batch written (or this is the first).
 			var err error
-			if rgw == nil {
-				rgw, err = t.fw.AppendBufferedRowGroupChecked()
-				cws = cws[:0]
-				for i := 0; err == nil && i < len(b.cols); i++ {
-					var cw file.ColumnChunkWriter
-					cw, err = rgw.Column(i)
-					cws = append(cws, cw)
-				}
+			rgw, err = t.fw.AppendBufferedRowGroupChecked()
+			for i := 0; err == nil && i < ncols; i++ {
+				cws[i], err = rgw.Column(i)
 			}
-			if err == nil {
-				errs = append(errs[:0], make([]error, len(b.cols))...)
-				for i := range b.cols {
-					c := &b.cols[i]
-					c.cw = cws[i]
-					switch {
-					case c.dict && b.endGroup:
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							errs[i] = b.dicts[i].write(c.cw, c.def, c.vals)
-						}()
-					case !c.dict && b.n > 0:
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							errs[i] = c.write()
-						}()
-					}
-				}
-				wg.Wait()
-				err = errors.Join(errs...)
-			}
-			if b.endGroup {
-				rgw = nil // the next batch starts a row group, closing this one
+			for i := range states {
+				states[i].reset()
 			}
 			if err != nil {
-				failed = true
-				err = fmt.Errorf("writing parquet: %w", err)
-				t.writeErr.Store(&err)
+				t.fail(err)
+				rgw = nil
 			}
-		}
-		if b.endGroup {
-			for _, d := range b.dicts {
-				if d != nil {
-					d.reset()
-				}
-			}
-			t.freeDicts <- b.dicts
 		}
 		for i := range b.cols {
-			b.cols[i].reset()
-			b.cols[i].cw = nil
+			b.cols[i].cw = cws[i]
 		}
-		b.n, b.endGroup, b.dicts = 0, false, nil
-		t.free <- b
+		end := b.endGroup
+		b.left.Store(int32(ncols))
+		for _, ch := range t.colWork {
+			ch <- b
+		}
+		if end {
+			<-t.groupDone
+			rgw = nil // the next batch starts a row group, closing this one
+		}
 	}
+	for _, ch := range t.colWork {
+		close(ch)
+	}
+	wg.Wait()
+}
+
+// encodeColumn writes column i of each batch; the last column to finish a
+// batch recycles it.
+func (t *colTable) encodeColumn(i int, st *dictState) {
+	for b := range t.colWork[i] {
+		c := &b.cols[i]
+		if b.n > 0 && c.cw != nil && t.writeErr.Load() == nil {
+			var err error
+			if c.dict {
+				err = c.writeDict(st)
+			} else {
+				err = c.write()
+			}
+			if err != nil {
+				t.fail(err)
+			}
+		}
+		c.reset()
+		c.cw = nil
+		if b.left.Add(-1) == 0 {
+			end := b.endGroup
+			b.n, b.endGroup = 0, false
+			t.free <- b
+			if end {
+				t.groupDone <- struct{}{}
+			}
+		}
+	}
+}
+
+// fail records the first write error.
+func (t *colTable) fail(err error) {
+	err = fmt.Errorf("writing parquet: %w", err)
+	t.writeErr.CompareAndSwap(nil, &err)
 }
 
 func (t *colTable) flush() error {
@@ -378,13 +413,37 @@ func (t *colTable) send(end bool) {
 	end = end || t.inGroup == t.groupCap
 	if end {
 		t.inGroup = 0
-		b.endGroup, b.dicts = true, t.dicts
+		b.endGroup = true
+		for _, d := range t.dicts {
+			if d != nil {
+				d.reset()
+			}
+		}
+		t.dictGen = dictGens.Add(1)
 	}
 	t.work <- b // b belongs to the encoder now
-	if end {
-		t.dicts, t.dictGen = <-t.freeDicts, dictGens.Add(1)
-	}
 	t.cur = <-t.free
+}
+
+// errAborted is the error of an aborted writer.
+var errAborted = errors.New("parquet writer aborted")
+
+// abort stops the writer without finishing the file: the rows not yet
+// encoded are dropped, and nothing more reaches the destination.
+func (t *colTable) abort() {
+	if t.closed {
+		return
+	}
+	t.closed = true
+	t.writeErr.CompareAndSwap(nil, &errAborted)
+	t.sink.err.CompareAndSwap(nil, &errAborted)
+	close(t.work)
+	<-t.done
+	t.fw.Close() // releases what it can; its writes are dropped
+	t.sink.wait()
+	if t.err == nil {
+		t.err = errAborted
+	}
 }
 
 func (t *colTable) close() error {
@@ -401,6 +460,9 @@ func (t *colTable) close() error {
 		t.err = *e
 	}
 	if err := t.fw.Close(); err != nil && t.err == nil {
+		t.err = fmt.Errorf("writing parquet: %w", err)
+	}
+	if err := t.sink.wait(); err != nil && t.err == nil {
 		t.err = fmt.Errorf("writing parquet: %w", err)
 	}
 	return t.err

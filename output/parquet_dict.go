@@ -8,45 +8,66 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
-// dictIdx is one dictionary string column of a row group: its values and
-// one index per row (-1 for null). The row group's dictionary is only
-// complete when the row group ends, so the column is encoded then, at the
-// cost of 4 bytes a row until it is: the Parquet writer takes a dictionary
-// once (PutDictionary) and then indices, without hashing any value.
+// dictIdx is one dictionary string column of the row group being filled:
+// the values seen so far, numbered in order of first appearance. Batches
+// carry the indices of their rows and the values first seen in them
+// (colBuf.newVals), and the encoder hands each batch to the Parquet
+// writer as it comes, so nothing per row outlives its batch: row groups
+// can be as long as the compressed pages allow.
+//
+// The numbering is the one the Parquet writer's own dictionary gives the
+// same values in the same order (it numbers its values by first
+// insertion too), which is what lets the encoder pass indices without the
+// writer hashing any value. Two raw values repaired to the same valid
+// UTF-8 string share an index, as the writer's dictionary would have them.
 type dictIdx struct {
-	nullable bool
-	m        map[string]int32 // raw bytes as logged -> index
-	vals     []string         // valid UTF-8
-	size     int              // bytes of vals
-	idx      []int32
-	defs     []int16 // writeIndices: a page's definition levels
+	m     map[string]int32 // raw bytes as logged, and their repaired forms -> index
+	n     int32            // values
+	size  int              // the dictionary's size as the writer counts it (4 + len per value)
+	plain bool             // past maxDictBytes: the rest of the row group holds values, not indices
 }
 
 func (d *dictIdx) reset() {
 	clear(d.m)
-	d.vals, d.idx = d.vals[:0], d.idx[:0]
-	d.size = 0
+	d.n, d.size, d.plain = 0, 0, false
 }
 
-func (d *dictIdx) insert(raw string) int32 {
-	key := strings.Clone(raw)
-	i := int32(len(d.vals))
-	d.m[key] = i
-	v := strings.ToValidUTF8(key, "\uFFFD")
-	d.vals = append(d.vals, v)
-	d.size += len(v)
-	return i
+// intern returns raw's index and, when it is the first time the value is
+// seen in the row group, the value (valid UTF-8) and true. raw must not
+// change (it is kept as a map key).
+func (d *dictIdx) intern(raw string) (int32, string, bool) {
+	if i, ok := d.m[raw]; ok {
+		return i, "", false
+	}
+	v := strings.ToValidUTF8(raw, "\uFFFD")
+	if v != raw {
+		if i, ok := d.m[v]; ok {
+			d.m[raw] = i
+			return i, "", false
+		}
+		d.m[v] = d.n
+	}
+	i := d.n
+	d.n++
+	d.m[raw] = i
+	d.size += 4 + len(v)
+	return i, v, true
 }
 
 // dictPageRows is the number of rows per data page of a dictionary column
-// (its indices are cut into pages by hand: the writer does not count them).
+// (its indices are cut into pages by hand: the writer sizes dictionary
+// pages by the raw bytes of the values put through it, and indices put
+// directly have none).
 const dictPageRows = 64 << 10
 
-// maxDictBytes is the dictionary size past which a column chunk is written
-// with plain values instead (the writer's default dictionary page limit).
-const maxDictBytes = 1 << 20
+// maxDictBytes is the dictionary size (as the Parquet writer counts it)
+// past which a column chunk goes on with plain values: the writer's
+// dictionary page limit, and the point where the filling side stops
+// interning a column's values for the rest of the row group.
+var maxDictBytes = 1 << 20
 
 // dictEncoder is the part of the Parquet writer's dictionary encoder used
 // here (its package is internal).
@@ -55,113 +76,185 @@ type dictEncoder interface {
 	NumEntries() int
 }
 
-// write encodes the row group's column into cw.
-func (d *dictIdx) write(cw file.ColumnChunkWriter, def []int16, vals []parquet.ByteArray) error {
-	w := cw.(*file.ByteArrayColumnChunkWriter)
-	enc, ok := w.CurrentEncoder().(dictEncoder)
-	if ok && d.size <= maxDictBytes {
-		sb := array.NewStringBuilder(memory.DefaultAllocator)
-		sb.AppendValues(d.vals, nil)
-		dict := sb.NewArray()
-		sb.Release()
-		err := enc.PutDictionary(dict)
-		dict.Release()
-		if err != nil {
-			return err
-		}
-		if enc.NumEntries() == len(d.vals) {
-			return d.writeIndices(w)
-		}
-		// Two raw values repaired to the same string: the dictionary
-		// has duplicates, so the writer's own must be rebuilt.
-		w.FallbackToPlain()
-	}
-	if d.nullable {
-		def = def[:0]
-	}
-	vals = vals[:0]
-	for _, i := range d.idx {
-		if i < 0 {
-			def = append(def, 0)
-			continue
-		}
-		if d.nullable {
-			def = append(def, 1)
-		}
-		vals = append(vals, parquet.ByteArray(d.vals[i]))
-	}
-	if !d.nullable {
-		def = nil
-	}
-	_, err := w.WriteBatch(vals, def, nil)
-	return err
+// dictState is what the encoder keeps of one dictionary column while its
+// row group lasts.
+type dictState struct {
+	vals     []string // the row group's dictionary so far
+	pageRows int      // rows in the data page being filled
+	idx      []int32  // a batch's indices, one per row (0 for nulls)
+	valid    []byte   // their validity bitmap
+	seen     []uint32 // per value: the last segment that referenced it
+	stamp    uint32
+	plainBuf []parquet.ByteArray
 }
 
-// writeIndices writes d.idx in pages of dictPageRows, with the statistics
-// of the values each page references.
-func (d *dictIdx) writeIndices(w *file.ByteArrayColumnChunkWriter) error {
-	seen := make([]bool, len(d.vals))
-	for start := 0; start < len(d.idx); start += dictPageRows {
-		chunk := d.idx[start:min(start+dictPageRows, len(d.idx))]
-		clear(seen)
-		nulls := 0
-		var defs []int16 // kept in d.defs: a page's worth, reused
-		if d.nullable {
-			defs = d.defs[:0]
-			for _, i := range chunk {
-				if i < 0 {
-					defs = append(defs, 0)
-					nulls++
-				} else {
-					defs = append(defs, 1)
-					seen[i] = true
-				}
-			}
-		} else {
-			for _, i := range chunk {
-				seen[i] = true
-			}
+func (s *dictState) reset() {
+	clear(s.vals)
+	s.vals, s.pageRows = s.vals[:0], 0
+}
+
+// writeDict encodes the batch's dictionary column into its column chunk
+// writer: indices while the writer's encoder is a dictionary one, values
+// once it (or the filling side, c.plain) fell back to plain.
+func (c *colBuf) writeDict(s *dictState) error {
+	w := c.cw.(*file.ByteArrayColumnChunkWriter)
+	var def []int16
+	if c.nullable {
+		def = c.def
+	}
+	if c.plain {
+		if _, ok := w.CurrentEncoder().(dictEncoder); ok {
+			w.FallbackToPlain()
 		}
-		if st := w.PageStatistics(); st != nil {
-			sb := array.NewStringBuilder(memory.DefaultAllocator)
-			for i, ok := range seen {
-				if ok {
-					sb.Append(d.vals[i])
-				}
+		c.views()
+		_, err := w.WriteBatch(c.vals, def, nil)
+		return err
+	}
+	rows := len(c.i32)
+	if c.nullable {
+		rows = len(def)
+	}
+	// The indices, one per row, and the validity bitmap when there are
+	// nulls.
+	s.idx = s.idx[:0]
+	nulls := 0
+	if c.nullable {
+		s.valid = append(s.valid[:0], make([]byte, (rows+7)/8)...)
+		k := 0
+		for r, d := range def {
+			if d == 0 {
+				s.idx = append(s.idx, 0)
+				nulls++
+				continue
 			}
-			ref := sb.NewArray()
-			sb.Release()
-			st.IncNulls(int64(nulls))
-			st.IncNumValues(int64(len(chunk) - nulls))
-			err := st.UpdateFromArrow(ref, false)
-			ref.Release()
-			if err != nil {
-				return err
-			}
+			s.idx = append(s.idx, c.i32[k])
+			s.valid[r>>3] |= 1 << (r & 7)
+			k++
 		}
-		var valid *memory.Buffer
-		if nulls > 0 {
-			bits := make([]byte, (len(chunk)+7)/8)
-			for j, i := range chunk {
-				if i >= 0 {
-					bits[j>>3] |= 1 << (j & 7)
-				}
-			}
-			valid = memory.NewBufferBytes(bits)
+	} else {
+		s.idx = append(s.idx, c.i32...)
+	}
+	newVals := c.newVals
+	seg := 0
+	// Only a batch that brings new values has rows with indices the
+	// writer does not know yet.
+	for r := 0; len(newVals) > 0 && r < rows; r++ {
+		if int(s.idx[r]) < len(s.vals) || (c.nullable && def[r] == 0) {
+			continue
 		}
-		data := array.NewData(arrow.PrimitiveTypes.Int32, len(chunk),
-			[]*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(chunk))}, nil, nulls, 0)
-		indices := array.NewInt32Data(data)
-		data.Release()
-		d.defs = defs
-		err := w.WriteDictIndices(indices, defs, nil)
-		indices.Release()
-		if err != nil {
+		// The first row of a new value: the rows before it as indices,
+		// then this one as a value, which adds it to the writer's
+		// dictionary under the same index.
+		if err := s.writeRows(w, seg, r, def, nulls > 0); err != nil {
 			return err
 		}
-		if err := w.FlushCurrentPage(); err != nil {
+		v := newVals[0]
+		newVals = newVals[1:]
+		s.vals = append(s.vals, v)
+		var d []int16
+		if c.nullable {
+			d = def[r : r+1]
+		}
+		if _, err := w.WriteBatch([]parquet.ByteArray{parquet.ByteArray(v)}, d, nil); err != nil {
 			return err
+		}
+		if enc, ok := w.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() != len(s.vals) {
+			w.FallbackToPlain() // cannot happen while the numbering agrees; be safe
+		}
+		seg = r + 1
+	}
+	if err := s.writeRows(w, seg, rows, def, nulls > 0); err != nil {
+		return err
+	}
+	if _, ok := w.CurrentEncoder().(dictEncoder); ok {
+		if s.pageRows += rows; s.pageRows >= dictPageRows {
+			s.pageRows = 0
+			return w.FlushCurrentPage()
 		}
 	}
 	return nil
+}
+
+// writeRows writes rows [lo, hi) of the batch in s.idx: as indices, with
+// the page statistics of the values they reference, or as plain values
+// when the writer fell back to plain encoding.
+func (s *dictState) writeRows(w *file.ByteArrayColumnChunkWriter, lo, hi int, def []int16, hasNulls bool) error {
+	if lo >= hi {
+		return nil
+	}
+	var d []int16
+	if def != nil {
+		d = def[lo:hi]
+	}
+	if _, ok := w.CurrentEncoder().(dictEncoder); !ok {
+		s.plainBuf = s.plainBuf[:0]
+		for r := lo; r < hi; r++ {
+			if def == nil || def[r] != 0 {
+				s.plainBuf = append(s.plainBuf, parquet.ByteArray(s.vals[s.idx[r]]))
+			}
+		}
+		_, err := w.WriteBatch(s.plainBuf, d, nil)
+		clear(s.plainBuf)
+		return err
+	}
+	if len(s.seen) < len(s.vals) {
+		s.seen = append(s.seen, make([]uint32, len(s.vals)-len(s.seen))...)
+	}
+	if s.stamp++; s.stamp == 0 {
+		clear(s.seen)
+		s.stamp = 1
+	}
+	var lo1, hi1 string
+	have := false
+	nulls := 0
+	for r := lo; r < hi; r++ {
+		if def != nil && def[r] == 0 {
+			nulls++
+			continue
+		}
+		g := s.idx[r]
+		if s.seen[g] == s.stamp {
+			continue
+		}
+		s.seen[g] = s.stamp
+		v := s.vals[g]
+		if v == "" {
+			continue // as the writer's statistics do
+		}
+		if !have {
+			lo1, hi1, have = v, v, true
+		} else if v < lo1 {
+			lo1 = v
+		} else if v > hi1 {
+			hi1 = v
+		}
+	}
+	if st, ok := w.PageStatistics().(*metadata.ByteArrayStatistics); ok && st != nil {
+		st.IncNulls(int64(nulls))
+		st.IncNumValues(int64(hi - lo - nulls))
+		if have {
+			st.SetMinMax(parquet.ByteArray(lo1), parquet.ByteArray(hi1))
+		}
+	}
+	bufs := []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(s.idx[lo:hi]))}
+	if hasNulls && nulls > 0 {
+		n := hi - lo
+		bits := s.valid[:(n+7)/8]
+		if lo > 0 {
+			// The validity bits of rows [lo, hi), shifted to start at bit 0.
+			bits = make([]byte, (n+7)/8)
+			for j := 0; j < n; j++ {
+				if r := lo + j; s.valid[r>>3]&(1<<(r&7)) != 0 {
+					bits[j>>3] |= 1 << (j & 7)
+				}
+			}
+		}
+		bufs[0] = memory.NewBufferBytes(bits)
+	}
+	data := array.NewData(arrow.PrimitiveTypes.Int32, hi-lo, bufs, nil, nulls, 0)
+	indices := array.NewInt32Data(data)
+	data.Release()
+	err := w.WriteDictIndices(indices, d, nil)
+	indices.Release()
+	return err
 }

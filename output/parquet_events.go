@@ -62,6 +62,9 @@ type EventWriter struct {
 // NewEventWriter starts an events file on w. Close must be called to
 // finish the file.
 func NewEventWriter(w io.Writer, o ParquetOptions) (*EventWriter, error) {
+	if o.RowGroupRows <= 0 {
+		o.RowGroupRows = DefaultEventRowGroupRows
+	}
 	t, err := newPQTable(w, EventSchema, o, []string{"time", "line", "message"})
 	if err != nil {
 		return nil, err

@@ -310,18 +310,34 @@ func (b *RequestRows) copyTo(t *colTable, lo, hi int) {
 	}
 	for i := range b.cols {
 		if d := b.dicts[i]; d != nil {
-			gd := t.dicts[i]
+			gd, c := t.dicts[i], &t.cur.cols[i]
+			if t.cur.n == 0 {
+				// A new batch: values instead of indices for the rest of
+				// the row group once the dictionary is too large.
+				if gd.size >= maxDictBytes {
+					gd.plain = true
+				}
+				c.plain = gd.plain
+			}
 			for _, li := range d.idx[lo:hi] {
-				if li < 0 {
-					gd.idx = append(gd.idx, -1)
-					continue
+				switch {
+				case li < 0:
+					c.null()
+				case c.plain:
+					c.bytes(unsafe.Slice(unsafe.StringData(d.keys[li]), len(d.keys[li])))
+				default:
+					g := d.remap[li]
+					if g < 0 {
+						var v string
+						var isNew bool
+						g, v, isNew = gd.intern(d.keys[li])
+						if isNew {
+							c.newVals = append(c.newVals, v)
+						}
+						d.remap[li] = g
+					}
+					c.int32(g)
 				}
-				g := d.remap[li]
-				if g < 0 {
-					g = gd.intern(d.keys[li])
-					d.remap[li] = g
-				}
-				gd.idx = append(gd.idx, g)
 			}
 			continue
 		}
@@ -363,12 +379,4 @@ func (c *colBuf) appendRange(src *colBuf, lo, hi, vi int) int {
 		}
 	}
 	return vi + k
-}
-
-// intern returns v's index in the dictionary, adding it if new.
-func (d *dictIdx) intern(v string) int32 {
-	if i, ok := d.m[v]; ok {
-		return i
-	}
-	return d.insert(v)
 }

@@ -137,3 +137,36 @@ func TestAddRowsMatchesAdd(t *testing.T) {
 }
 
 func must(s string, _ bool) string { return s }
+
+// TestRequestWriterAbort: Abort stops a writer in the middle of a row
+// group without finishing the file (no footer reaches the destination), and
+// the writer refuses rows after it.
+func TestRequestWriterAbort(t *testing.T) {
+	log, _ := genLog(t, gen.Config{Seed: 6, Duration: time.Minute, Rate: 40})
+	var out bytes.Buffer
+	w, err := NewRequestWriter(&out, ParquetOptions{BatchRows: 100, RowGroupRows: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *parse.Record
+	eachRecord(t, log, func(r *parse.Record) {
+		if err := w.Add("gen.log", r); err != nil {
+			t.Fatal(err)
+		}
+		c := *r
+		last = &c
+	})
+	if w.Rows() < 1500 {
+		t.Fatalf("only %d rows; the test wants a row group written and one open", w.Rows())
+	}
+	w.Abort()
+	if b := out.Bytes(); len(b) >= 8 && string(b[len(b)-4:]) == "PAR1" {
+		t.Errorf("an aborted file of %d bytes ends with a footer", len(b))
+	}
+	if err := w.Add("gen.log", last); err == nil {
+		t.Error("Add after Abort succeeded")
+	}
+	if err := w.Close(); err == nil {
+		t.Error("Close after Abort returned no error")
+	}
+}

@@ -384,3 +384,65 @@ func TestRequestWriterDictionaryEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestWriterDictionaryLimit: dictionary columns whose dictionary
+// passes the size limit within a row group (the writer falls back to plain
+// in the middle of a batch, then the filling side stops interning) keep
+// every value, nulls and repaired UTF-8 included, in every row group.
+func TestRequestWriterDictionaryLimit(t *testing.T) {
+	defer func(n int) { maxDictBytes = n }(maxDictBytes)
+	maxDictBytes = 60
+	tests := []struct {
+		name string
+		opts ParquetOptions
+	}{
+		{"batches of 7, row groups of 49", ParquetOptions{BatchRows: 7, RowGroupRows: 49}},
+		{"one row group", ParquetOptions{BatchRows: 16, RowGroupRows: 1 << 20}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			w, err := NewRequestWriter(&out, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := parse.NewParser()
+			var r parse.Record
+			var hosts, descs []string
+			for i := 0; i < 300; i++ {
+				host := fmt.Sprintf("h%d.example.com", (i*7)%40)
+				if i%11 == 0 {
+					host = "" // null
+				}
+				desc := []string{"", "bad \xff", "bad \xfe", "ok", fmt.Sprintf("d%d", i%23)}[i%5]
+				l := fmt.Sprintf(`2024-05-01T10:00:00+00:00 heroku[router]: at=error code=H12 desc="%s" method=GET path="/" host=%s dyno=web.1 connect=0ms service=1ms status=503 bytes=0`, desc, host)
+				p.Parse([]byte(l), &r)
+				if err := w.Add("x.log", &r); err != nil {
+					t.Fatal(err)
+				}
+				hosts, descs = append(hosts, host), append(descs, desc)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tbl := readTable(t, out.Bytes())
+			defer tbl.Release()
+			for _, col := range []struct {
+				name string
+				want []string
+			}{{"host", hosts}, {"desc", descs}} {
+				a := column(t, tbl, col.name)
+				if a.Len() != len(col.want) {
+					t.Fatalf("%s: %d rows, want %d", col.name, a.Len(), len(col.want))
+				}
+				for i, v := range col.want {
+					want := strings.ToValidUTF8(v, "\uFFFD")
+					got, ok := dictStr(a, i)
+					if ok != (v != "") || got != want {
+						t.Errorf("%s[%d] = %q (non-null %v), want %q", col.name, i, got, ok, want)
+					}
+				}
+			}
+		})
+	}
+}

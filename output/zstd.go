@@ -1,0 +1,162 @@
+package output
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/klauspost/compress/huff0"
+	"github.com/klauspost/compress/zstd"
+)
+
+// herolog's zstd codec for Parquet pages, registered in place of
+// arrow-go's (the Parquet writer looks codecs up by type; there is no
+// per-writer hook). It reads with arrow-go's codec and writes the same
+// standard zstd frames, cheaper:
+//
+//   - Pages are compressed by encoders from a free list that the garbage
+//     collector does not empty (arrow-go's sync.Pool lost its encoders, and
+//     their 1 MB histories, at every collection), with a window no larger
+//     than a page and no content checksum (Parquet pages carry their own
+//     sizes; arrow-go's frames spent 2% of an export's CPU on xxhash).
+//   - At zstdLiteralsLevel, set for the request_id column, a page is
+//     Huffman-coded literals only (zstd blocks with no sequences): random
+//     ids give LZ matching nothing to find, and looking for matches was
+//     two thirds of the time zstd spent on the column.
+//
+// Other levels go to arrow-go's codec unchanged.
+type zstdCodec struct {
+	compress.Codec // arrow-go's: decoding, Encode, other levels
+}
+
+// zstdLevel is the level herolog compresses pages at (zstd level 1, the
+// fastest of klauspost/compress).
+const zstdLevel = 1
+
+// zstdLiteralsLevel asks for literals-only frames. It is no zstd level;
+// any other writer using it would get valid zstd frames all the same.
+const zstdLiteralsLevel = -1 << 20
+
+func init() {
+	c, err := compress.GetCodec(compress.Codecs.Zstd)
+	if err != nil {
+		panic(err)
+	}
+	compress.RegisterCodec(compress.Codecs.Zstd, zstdCodec{c})
+}
+
+// zstdPageMax is the largest page the pooled encoders are sized for
+// (their window: pages are about dataPageSize); larger pages still
+// compress, with matches limited to this distance.
+const zstdPageMax = 2 * dataPageSize
+
+// encoders is the free list of page encoders; at most as many exist as
+// pages are compressed at once (one per column being encoded).
+var encoders = struct {
+	sync.Mutex
+	free []*zstd.Encoder
+}{}
+
+func getEncoder() *zstd.Encoder {
+	encoders.Lock()
+	if n := len(encoders.free); n > 0 {
+		e := encoders.free[n-1]
+		encoders.free = encoders.free[:n-1]
+		encoders.Unlock()
+		return e
+	}
+	encoders.Unlock()
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(zstdPageMax), zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true),
+		zstd.WithAllLitEntropyCompression(true))
+	if err != nil {
+		panic(err) // only for invalid options
+	}
+	return e
+}
+
+func putEncoder(e *zstd.Encoder) {
+	encoders.Lock()
+	if len(encoders.free) < 64 {
+		encoders.free = append(encoders.free, e)
+	}
+	encoders.Unlock()
+}
+
+// EncodeLevel compresses src into dst (reused when large enough).
+func (c zstdCodec) EncodeLevel(dst, src []byte, level int) []byte {
+	switch level {
+	case zstdLevel:
+		e := getEncoder()
+		dst = e.EncodeAll(src, dst[:0])
+		putEncoder(e)
+		return dst
+	case zstdLiteralsLevel:
+		s := scratches.Get().(*huff0.Scratch)
+		dst = appendLiteralsFrame(dst[:0], src, s)
+		scratches.Put(s)
+		return dst
+	}
+	return c.Codec.EncodeLevel(dst, src, level)
+}
+
+// CompressBound is the largest frame EncodeLevel makes of n bytes: the
+// literals frames' raw blocks add 3 bytes per 128 KiB to a 9-byte header,
+// within the bound of zstd's.
+func (c zstdCodec) CompressBound(n int64) int64 {
+	return max(c.Codec.CompressBound(n), n+9+3*(n/zstdBlockMax+1))
+}
+
+var scratches = sync.Pool{New: func() any { return &huff0.Scratch{Reuse: huff0.ReusePolicyNone} }}
+
+// zstdBlockMax is the largest content of a zstd block.
+const zstdBlockMax = 128 << 10
+
+// appendLiteralsFrame appends a zstd frame of src to dst made of
+// compressed blocks that hold only Huffman-coded literals (raw blocks where
+// Huffman coding does not pay). The format is RFC 8878's: a single-segment
+// frame with a 4-byte content size and no checksum; a compressed block
+// whose literals section has four streams and whose sequences section
+// says there are none.
+func appendLiteralsFrame(dst, src []byte, s *huff0.Scratch) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, 0xFD2FB528) // magic
+	dst = append(dst, 0xA0)                                 // 4-byte content size, single segment
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(src)))
+	if len(src) == 0 {
+		return appendBlockHeader(dst, true, 0, 0)
+	}
+	for len(src) > 0 {
+		n := min(len(src), zstdBlockMax)
+		blk := src[:n]
+		src = src[n:]
+		last := len(src) == 0
+		// Four streams need some bytes; a small block is not worth coding.
+		if n >= 1024 {
+			s.Reuse = huff0.ReusePolicyNone
+			out, _, err := huff0.Compress4X(blk, s)
+			if err == nil && len(out)+6 < n {
+				// Literals section header, size format 3: block type 2
+				// (compressed), 18-bit regenerated and compressed sizes.
+				h := uint64(2) | 3<<2 | uint64(n)<<4 | uint64(len(out))<<22
+				dst = appendBlockHeader(dst, last, 2, 5+len(out)+1)
+				dst = append(dst, byte(h), byte(h>>8), byte(h>>16), byte(h>>24), byte(h>>32))
+				dst = append(dst, out...)
+				dst = append(dst, 0) // no sequences
+				continue
+			}
+		}
+		dst = appendBlockHeader(dst, last, 0, n)
+		dst = append(dst, blk...)
+	}
+	return dst
+}
+
+// appendBlockHeader appends a zstd block header: last block, type (0 raw,
+// 2 compressed), size.
+func appendBlockHeader(dst []byte, last bool, typ, size int) []byte {
+	h := uint32(typ)<<1 | uint32(size)<<3
+	if last {
+		h |= 1
+	}
+	return append(dst, byte(h), byte(h>>8), byte(h>>16))
+}

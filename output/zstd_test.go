@@ -1,0 +1,80 @@
+package output
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/klauspost/compress/zstd"
+)
+
+// TestZstdCodecRoundTrip: the registered zstd codec's frames, at herolog's
+// level and literals-only, decode to their input with klauspost/compress's
+// decoder and with arrow-go's codec, for inputs that take each path (empty,
+// small raw blocks, Huffman-coded blocks, a single repeated byte,
+// incompressible bytes, several blocks, a last block of one byte).
+func TestZstdCodecRoundTrip(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	hexIDs := func(n int) []byte {
+		var b []byte
+		for len(b) < n {
+			b = fmt.Appendf(b, "%08x-%04x-4%03x-%04x-%012x", rnd.Uint32(), rnd.IntN(1<<16), rnd.IntN(1<<12), rnd.IntN(1<<16), rnd.Uint64()>>16)
+		}
+		return b[:n]
+	}
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rnd.Uint32())
+		}
+		return b
+	}
+	inputs := map[string][]byte{
+		"empty":                {},
+		"one byte":             {'x'},
+		"small":                hexIDs(1023),
+		"ids, one block":       hexIDs(100 << 10),
+		"ids, exactly a block": hexIDs(zstdBlockMax),
+		"ids, block and 1":     hexIDs(zstdBlockMax + 1),
+		"ids, several blocks":  hexIDs(300 << 10),
+		"one repeated byte":    bytes.Repeat([]byte{'a'}, 200<<10),
+		"random bytes":         random(150 << 10),
+	}
+	codec, err := compress.GetCodec(compress.Codecs.Zstd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	for name, in := range inputs {
+		for _, level := range []int{zstdLevel, zstdLiteralsLevel} {
+			t.Run(fmt.Sprintf("%s/level %d", name, level), func(t *testing.T) {
+				frame := codec.EncodeLevel(nil, in, level)
+				if int64(len(frame)) > codec.CompressBound(int64(max(len(in), 1))) {
+					t.Errorf("%d bytes of frame for %d bytes, bound %d", len(frame), len(in), codec.CompressBound(int64(len(in))))
+				}
+				got, err := dec.DecodeAll(frame, nil)
+				if err != nil {
+					t.Fatalf("klauspost decoder: %v", err)
+				}
+				if !bytes.Equal(got, in) {
+					t.Fatalf("klauspost decoder: %d bytes back, want %d equal bytes", len(got), len(in))
+				}
+				got, err = compress.Decode(codec, make([]byte, len(in)), frame)
+				if err != nil || !bytes.Equal(got, in) {
+					t.Fatalf("arrow-go codec: %d bytes back (%v), want %d equal bytes", len(got), err, len(in))
+				}
+			})
+		}
+	}
+	// Huffman coding pays on ids: the frame is about 55% of the input.
+	in := inputs["ids, several blocks"]
+	if n := len(codec.EncodeLevel(nil, in, zstdLiteralsLevel)); n > len(in)*6/10 {
+		t.Errorf("literals frame of %d bytes of ids is %d bytes", len(in), n)
+	}
+}
