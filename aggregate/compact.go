@@ -8,7 +8,9 @@ import hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 // and a long log has up to MaxTimelineBuckets buckets: most of the memory
 // a long run keeps. Once the merged input has moved past a bucket it is
 // kept compact, as its non-zero counts only (typically a few hundred of the
-// 2,048), and expanded again when a record or a merge reaches it; the
+// 2,048), and expanded again when a record or a merge reaches it (the
+// timeline compacts the buckets the latest one leaves behind as it moves
+// on, whether records are added or merged); the
 // report and the summary writer expand one bucket at a time into a scratch
 // histogram. The counts are the same either way, so nothing reported or
 // saved changes.
@@ -96,4 +98,5 @@ func (t *timeline) compactPast() {
 			b.compact()
 		}
 	}
+	t.reopened = 0
 }
