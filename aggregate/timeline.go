@@ -74,7 +74,7 @@ type tlBucket struct {
 	Service hist2
 	Errors  int64
 	Dynos   []tlDyno // per dyno, at most maxBucketDynos
-	sp      []uint64 // Service's counts while compact (compact.go)
+	sp      []byte   // Service's counts while compact (compact.go)
 }
 
 // tlDyno is one dyno's numbers in one bucket.

@@ -183,7 +183,7 @@ func (st *liveState) snapshot(now time.Time) *output.LiveSnapshot {
 		st.wallAtNewest = st.wall
 	}
 	logNow := st.logNowLocked()
-	s := output.NewLiveSnapshot(st.wins[st.by].Report(logNow), st.since.Report())
+	s := output.NewLiveSnapshot(st.wins[st.by].Report(logNow), st.since.ReportGroups()) // a frame shows no analysis section
 	s.Slowest = st.slow.Report(logNow)
 	s.Errors = st.errs.Report()
 	if dt := float64(st.wall-st.prevWall) / 1e6; dt > 0 {
