@@ -413,6 +413,11 @@ func FuzzReadSummary(f *testing.F) {
 		feed(f, b, seed[:min(len(seed), 20000)])
 		body, _ := b.MarshalBinary()
 		f.Add(body)
+		// Some other groupings kept (Options.Also), as live keeps them.
+		c := aggregate.New(aggregate.Options{By: aggregate.ByRoute, Also: []aggregate.By{aggregate.ByDyno, aggregate.ByCode}})
+		feed(f, c, seed[:min(len(seed), 20000)])
+		body, _ = c.MarshalBinary()
+		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c aggregate.Aggregator
