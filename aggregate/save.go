@@ -341,7 +341,10 @@ func decodeAggregator(d *decoder) (*Aggregator, error) {
 	}
 	for i := 0; i < nalt && d.err == nil; i++ {
 		by := By(d.str())
-		if d.err == nil && !o.AllGroupings {
+		if d.err != nil {
+			break
+		}
+		if !o.AllGroupings {
 			// Saved with Options.Also: the groupings are those listed,
 			// each once, in Bys order.
 			if !ValidBy(string(by)) || by == o.By || i > 0 && slices.Index(Bys, string(by)) <= slices.Index(Bys, string(a.alts[i-1].opts.By)) {
@@ -351,8 +354,9 @@ func decodeAggregator(d *decoder) (*Aggregator, error) {
 			a.alts = append(a.alts, newAlt(a.opts, by))
 			a.opts.Also = append(a.opts.Also, by)
 		}
-		if d.err == nil && by != a.alts[i].opts.By {
+		if by != a.alts[i].opts.By {
 			d.fail("grouping %q where %q was expected", by, a.alts[i].opts.By)
+			break
 		}
 		a.alts[i].decodeGroups(d)
 	}
