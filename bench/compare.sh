@@ -12,8 +12,9 @@
 # so it is in the page cache, then runs every tool once per round, the tools
 # interleaved within each round, so that all of them suffer the same load
 # (the machine may be shared). It prints the median and the best wall time
-# of each, its peak RSS (GNU time's maximum resident set size), and the
-# median's ratio to grep -c's median.
+# of each, its median CPU time (user + sys: on a shared machine wall time
+# swings with the load, CPU time much less), its peak RSS (GNU time's
+# maximum resident set size), and the median's ratio to grep -c's median.
 #
 # The job is the issue's: per-dyno request count, p50/p99/max of service,
 # H12 count. herolog does far more (every section of its default report,
@@ -81,21 +82,22 @@ echo "rounds: $ROUNDS (tools interleaved within each round)"
 
 for ((r = 1; r <= ROUNDS; r++)); do
   for i in "${!cmds[@]}"; do
-    $TIME -f "%e %M" -o "$work/t.$i.$r" bash -c "${cmds[$i]}"
+    $TIME -f "%e %M %U %S" -o "$work/t.$i.$r" bash -c "${cmds[$i]}"
   done
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 grep_i=2
 grep_med=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f1 "$work/t.$grep_i.$r"; done | median)
-printf '\n| %-32s | %9s | %9s | %12s | %11s |\n' tool "median s" "best s" "peak RSS MB" "vs grep -c"
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..34})" "-----------" "-----------" "--------------" "-------------"
+printf '\n| %-32s | %9s | %9s | %9s | %12s | %11s |\n' tool "median s" "best s" "CPU s" "peak RSS MB" "vs grep -c"
+printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..34})" "-----------" "-----------" "-----------" "--------------" "-------------"
 for i in "${!cmds[@]}"; do
   med=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f1 "$work/t.$i.$r"; done | median)
   best=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f1 "$work/t.$i.$r"; done | sort -n | head -1)
   rss=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f2 "$work/t.$i.$r"; done | sort -n | tail -1)
-  awk -v n="${names[$i]}" -v m="$med" -v b="$best" -v k="$rss" -v g="$grep_med" \
-    'BEGIN { printf "| %-32s | %9.2f | %9.2f | %12.1f | %10.2fx |\n", n, m, b, k / 1024, (g > 0 ? m / g : 0) }'
+  cpu=$(for ((r = 1; r <= ROUNDS; r++)); do awk '{ print $3 + $4 }' "$work/t.$i.$r"; done | median)
+  awk -v n="${names[$i]}" -v m="$med" -v b="$best" -v c="$cpu" -v k="$rss" -v g="$grep_med" \
+    'BEGIN { printf "| %-32s | %9.2f | %9.2f | %9.2f | %12.1f | %10.2fx |\n", n, m, b, c, k / 1024, (g > 0 ? m / g : 0) }'
 done
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

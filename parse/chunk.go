@@ -50,6 +50,23 @@ type Chunk struct {
 	Line, Offset int64
 
 	buf []byte
+	mem *chunkMem // what buf is in, kept alive with the Chunk
+}
+
+// chunkMem is a chunk's buffer (see newChunkMem). Data handed out from it
+// is valid until the Chunk is passed to Next again, and never after the
+// Chunk is garbage.
+type chunkMem struct{ b []byte }
+
+// grow gives ch a buffer of at least n bytes, keeping its first keep bytes.
+func (ch *Chunk) grow(n, keep int) {
+	if cap(ch.buf) >= n {
+		ch.buf = ch.buf[:cap(ch.buf)]
+		return
+	}
+	m := newChunkMem(n)
+	copy(m.b, ch.buf[:keep])
+	ch.buf, ch.mem = m.b, m
 }
 
 // NewChunker returns a Chunker over rd cutting chunks of at most size bytes
@@ -72,9 +89,7 @@ func NewChunker(rd io.Reader, size int) *Chunker {
 func (c *Chunker) Next(ch *Chunk) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(ch.buf) < c.size {
-		ch.buf = make([]byte, c.size)
-	}
+	ch.grow(c.size, 0)
 	buf := ch.buf[:c.size]
 	for {
 		if c.err != nil && len(c.carry) == 0 {
@@ -175,4 +190,260 @@ func (r *Reader) ResetBytes(b []byte, line, offset int64) {
 	}
 	r.rd, r.buf, r.start, r.end, r.err = nil, b, 0, len(b), io.EOF
 	r.line, r.offset = line, offset
+}
+
+// ReadAhead runs a Chunker on a goroutine of its own that fills a bounded
+// ring of chunk buffers ahead of the parsers, pgzip-style: reading (and
+// decompressing) a stream then goes on while every parser is busy, instead
+// of only while one of them waits for its next chunk. Chunks come out of
+// Next in input order; each must be given back with Release once parsed.
+type ReadAhead struct {
+	c      *Chunker
+	full   chan *Chunk
+	free   chan *Chunk
+	done   chan struct{}
+	exited chan struct{}
+	once   sync.Once
+}
+
+// NewReadAhead starts reading c into the given chunks (at least one; their
+// buffers are reused) and returns at once.
+func NewReadAhead(c *Chunker, chunks []*Chunk) *ReadAhead {
+	r := &ReadAhead{
+		c:      c,
+		full:   make(chan *Chunk, len(chunks)),
+		free:   make(chan *Chunk, len(chunks)),
+		done:   make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+	for _, ch := range chunks {
+		r.free <- ch
+	}
+	go r.run()
+	return r
+}
+
+func (r *ReadAhead) run() {
+	defer close(r.exited)
+	defer close(r.full)
+	for {
+		var ch *Chunk
+		select {
+		case ch = <-r.free:
+		case <-r.done:
+			return
+		}
+		if !r.c.Next(ch) {
+			return
+		}
+		select {
+		case r.full <- ch:
+		case <-r.done:
+			return
+		}
+	}
+}
+
+// Next returns the next chunk in input order, waiting for it to be read,
+// or nil at the end of input, after a read error (see Err) or after Stop.
+// It is safe for concurrent use.
+func (r *ReadAhead) Next() *Chunk {
+	return <-r.full
+}
+
+// Release gives a chunk returned by Next back for reading into; its Data
+// must not be used after.
+func (r *ReadAhead) Release(ch *Chunk) {
+	r.free <- ch // never blocks: free holds every chunk
+}
+
+// Stop ends the reading ahead; with wait, it returns once the reading
+// goroutine has (which may take one more read of the stream: do not wait
+// on a stream that may block for ever).
+func (r *ReadAhead) Stop(wait bool) {
+	r.once.Do(func() { close(r.done) })
+	if wait {
+		<-r.exited
+	}
+}
+
+// Err returns the read error that ended the input, or nil at a clean end;
+// call it after Next has returned nil and Stop(true).
+func (r *ReadAhead) Err() error { return r.c.Err() }
+
+// Lines returns the physical lines read; after Next has returned nil and
+// Stop(true), the input's line count.
+func (r *ReadAhead) Lines() int64 { return r.c.Lines() }
+
+// ChunkerAt cuts a regular file (an io.ReaderAt of known size) into chunks
+// that end at line boundaries, like Chunker, but reads each chunk in the
+// goroutine that asked for it and outside any lock, so that reading runs
+// in parallel. Chunk k holds the lines that start in bytes
+// [k*size, (k+1)*size): its reader reads that range and a little after it,
+// skips the end of a line that began before the range and reads on to the
+// end of the last line that begins in it. Only the line counts, needed for
+// line numbers, are passed from one chunk to the next, in order, under a
+// lock.
+//
+// A line that reaches more than MaxLine bytes past its chunk's range is
+// cut there (a Reader reports it as KindOversize) and its rest is skipped,
+// as Chunker does.
+type ChunkerAt struct {
+	ra      io.ReaderAt
+	n       int64 // input size
+	size    int   // chunk size
+	maxLine int   // bytes read past a range for its last line, at most
+	probe   int   // bytes read past a range at first (chunkProbe)
+
+	mu        sync.Mutex
+	turn      *sync.Cond
+	claimed   int   // chunks handed out
+	published int   // chunks whose line count is known
+	line      int64 // physical lines before chunk published
+	err       error // the first read error, in input order
+	end       bool  // no chunk after published is delivered
+}
+
+// chunkProbe is how far past its range a chunk is read at first, to find
+// the end of its last line; the rest (up to MaxLine) only when that line
+// is longer.
+const chunkProbe = 16 << 10
+
+// NewChunkerAt returns a ChunkerAt over the n bytes of ra, cutting chunks
+// of size bytes (DefaultChunkSize if 0, raised to twice DefaultMaxLine as
+// for NewChunker).
+func NewChunkerAt(ra io.ReaderAt, n int64, size int) *ChunkerAt {
+	if size <= 0 {
+		size = DefaultChunkSize
+	}
+	if size < 2*DefaultMaxLine {
+		size = 2 * DefaultMaxLine
+	}
+	return newChunkerAt(ra, n, size, DefaultMaxLine)
+}
+
+func newChunkerAt(ra io.ReaderAt, n int64, size, maxLine int) *ChunkerAt {
+	c := &ChunkerAt{ra: ra, n: n, size: size, maxLine: maxLine, probe: chunkProbe}
+	c.turn = sync.NewCond(&c.mu)
+	return c
+}
+
+// Next fills ch with the next chunk, reading it into ch's buffer. It
+// returns false at the end of input or after a read error (see Err). It is
+// safe for concurrent use: chunks are handed out in order, and every chunk
+// handed out before a read error is delivered. A chunk may be empty (a
+// long line covers its whole range).
+func (c *ChunkerAt) Next(ch *Chunk) bool {
+	c.mu.Lock()
+	if c.end {
+		c.mu.Unlock()
+		return false
+	}
+	k := c.claimed
+	begin := int64(k) * int64(c.size)
+	if begin >= c.n {
+		c.mu.Unlock()
+		return false // empty input, or the previous chunk was the last
+	}
+	c.claimed++
+	c.mu.Unlock()
+
+	data, offset, lines, last, err := c.read(ch, begin)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.published != k {
+		c.turn.Wait()
+	}
+	c.published++
+	c.turn.Broadcast()
+	if c.end {
+		return false // an earlier chunk met a read error
+	}
+	if err != nil {
+		c.err, c.end = err, true
+		return false
+	}
+	ch.Data, ch.Seq, ch.Line, ch.Offset = data, k, c.line, offset
+	c.line += lines
+	c.end = last
+	return true
+}
+
+// read reads the chunk whose range starts at begin into ch's buffer and
+// returns its lines (data, a sub-slice of ch.buf), their offset in the
+// input, their count, and whether it is the last chunk.
+func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int64, last bool, err error) {
+	// The byte before the range tells whether a line starts at begin. The
+	// read starts a page earlier, not one byte: the kernel copies from the
+	// page cache about four times slower from an unaligned offset.
+	lead := min(begin, 4096)
+	lo := begin - lead
+	rangeEnd := begin + int64(c.size)
+	hi := min(rangeEnd+int64(c.probe), c.n)
+	ch.grow(max(int(hi-lo), c.size+4096+c.probe), 0) // the same for every chunk
+	buf := ch.buf[:hi-lo]
+	if _, err := c.ra.ReadAt(buf, lo); err != nil && err != io.EOF {
+		return nil, 0, 0, false, err
+	}
+	// The chunk starts after the first newline at or after begin-1.
+	start := 0
+	if begin > 0 {
+		i := bytes.IndexByte(buf[lead-1:], '\n')
+		if i < 0 || begin+int64(i) >= rangeEnd {
+			// No line starts in the range.
+			return nil, begin, 0, rangeEnd >= c.n, nil
+		}
+		start = int(lead) + i
+	}
+	if rangeEnd >= c.n {
+		last = true
+		data = buf[start:]
+	} else {
+		// It ends after the first newline at or after rangeEnd-1.
+		from := int(rangeEnd - 1 - lo)
+		from = max(from, start)
+		j := bytes.IndexByte(buf[from:], '\n')
+		for j < 0 && hi < c.n && hi < rangeEnd+int64(c.maxLine) {
+			// A long last line: read on, up to MaxLine past the range.
+			old := len(buf)
+			hi = min(rangeEnd+int64(c.maxLine), c.n)
+			ch.grow(int(hi-lo), old)
+			buf = ch.buf[:hi-lo]
+			if _, err := c.ra.ReadAt(buf[old:], lo+int64(old)); err != nil && err != io.EOF {
+				return nil, 0, 0, false, err
+			}
+			if j = bytes.IndexByte(buf[old:], '\n'); j >= 0 {
+				j += old - from
+			}
+		}
+		switch {
+		case j >= 0:
+			data = buf[start : from+j+1]
+		case hi >= c.n:
+			data, last = buf[start:], true // the last line runs to the end of input
+		default:
+			data = buf[start:] // cut: a Reader skips it as oversize
+		}
+	}
+	lines = int64(bytes.Count(data, nl))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++
+	}
+	return data, lo + int64(start), lines, last, nil
+}
+
+// Err returns the read error that ended the input, or nil at a clean end.
+func (c *ChunkerAt) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Lines returns the physical lines handed out so far; after Next has
+// returned false in every goroutine, the input's line count.
+func (c *ChunkerAt) Lines() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.line
 }

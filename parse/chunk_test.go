@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 )
@@ -153,6 +154,190 @@ func TestLooksFramed(t *testing.T) {
 	for _, tc := range tests {
 		if got := LooksFramed([]byte(tc.head)); got != tc.want {
 			t.Errorf("LooksFramed(%q) = %v, want %v", tc.head, got, tc.want)
+		}
+	}
+}
+
+// recordsConcurrent lists what Readers make of the chunks that workers
+// goroutines take from next at once, put back in chunk order; it checks
+// that the chunks' sequence numbers are 0, 1, 2... and that each chunk's
+// reader ends where the chunk says.
+func recordsConcurrent(t *testing.T, workers, maxLine int, next func(w int, ch *Chunk) bool, done func(w int)) []string {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		bySeq  = map[int][]string{}
+		errs   []string
+		wg     sync.WaitGroup
+		chunks = make([]Chunk, workers)
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := NewReader(nil, nil)
+			r.MaxLine = maxLine
+			ch := &chunks[w]
+			for next(w, ch) {
+				var recs []string
+				r.ResetBytes(ch.Data, ch.Line, ch.Offset)
+				for {
+					rec, err := r.Next()
+					if err != nil {
+						break
+					}
+					recs = append(recs, describeRecord(rec))
+				}
+				mu.Lock()
+				if _, dup := bySeq[ch.Seq]; dup {
+					errs = append(errs, fmt.Sprintf("chunk %d twice", ch.Seq))
+				}
+				bySeq[ch.Seq] = recs
+				if got, want := r.Offset(), ch.Offset+int64(len(ch.Data)); got != want {
+					errs = append(errs, fmt.Sprintf("chunk %d: reader ends at byte %d, want %d", ch.Seq, got, want))
+				}
+				mu.Unlock()
+				if done != nil {
+					done(w)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatal(strings.Join(errs, "\n"))
+	}
+	var out []string
+	for seq := 0; seq < len(bySeq); seq++ {
+		recs, ok := bySeq[seq]
+		if !ok {
+			t.Fatalf("chunks %d delivered, chunk %d missing", len(bySeq), seq)
+		}
+		out = append(out, recs...)
+	}
+	return out
+}
+
+// chunkerCases are the inputs of the chunker tests: empty input, lines
+// without a final newline, blank and CRLF lines, lines longer than the
+// limit and than a chunk, at the end and exactly at a chunk's end.
+func chunkerCases() []struct{ name, in string } {
+	router := "2014-09-26T02:24:49.103527+00:00 heroku[router]: at=info method=GET path=\"/\" host=a.example dyno=web.1 connect=0ms service=1ms status=200 bytes=2"
+	return []struct{ name, in string }{
+		{"empty", ""},
+		{"one newline", "\n"},
+		{"no final newline", "a\nbb\nccc"},
+		{"router lines", strings.Repeat(router+"\n", 7)},
+		{"blank and crlf", "a\r\n\r\n\n  \nb\r\n"},
+		{"over-long lines", "a\n" + strings.Repeat("x", 150) + "\nb\n" + strings.Repeat("y", 45) + "\nc\n" + strings.Repeat("z", 300)},
+		{"long line at the end", "a\n" + strings.Repeat("x", 200)},
+		{"long line ending exactly at a chunk", strings.Repeat("x", 64) + "\nafter\n"},
+		{"newline exactly at a chunk's end", strings.Repeat("x", 63) + "\n" + strings.Repeat("y", 63) + "\nz\n"},
+		{"very long line", "a\n" + strings.Repeat("x", 1000) + "\nb\nc\n" + strings.Repeat("w", 700) + "\n"},
+		{"mixed", router + "\n" + "2014-09-26T02:24:49+00:00 app[web.1]: hello\n" + strings.Repeat("q", 90) + "\n" + router},
+	}
+}
+
+// TestChunkerAtMatchesReader: a ChunkerAt read by several goroutines at
+// once gives the records, line numbers and offsets of one sequential read,
+// whatever the chunk size, including lines longer than the limit and than
+// a chunk, and Lines counts every line.
+func TestChunkerAtMatchesReader(t *testing.T) {
+	for _, tc := range chunkerCases() {
+		for _, size := range []int{64, 65, 100, 257, 4096} {
+			for _, workers := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/%d/%d", tc.name, size, workers), func(t *testing.T) {
+					const maxLine = 40
+					want := recordsSequential([]byte(tc.in), maxLine)
+					c := newChunkerAt(strings.NewReader(tc.in), int64(len(tc.in)), size, maxLine)
+					got := recordsConcurrent(t, workers, maxLine, func(_ int, ch *Chunk) bool { return c.Next(ch) }, nil)
+					if strings.Join(got, "\n") != strings.Join(want, "\n") {
+						t.Fatalf("chunked:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+					}
+					if c.Err() != nil {
+						t.Fatalf("Err() = %v, want nil", c.Err())
+					}
+					var lastLine int64
+					if len(want) > 0 {
+						fmt.Sscan(want[len(want)-1], &lastLine)
+					}
+					if c.Lines() != lastLine {
+						t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
+					}
+				})
+			}
+		}
+	}
+}
+
+// failingAt fails every read that reaches past byte at.
+type failingAt struct {
+	r  io.ReaderAt
+	at int64
+}
+
+var errBoom = errors.New("boom")
+
+func (f failingAt) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.at {
+		return 0, errBoom
+	}
+	return f.r.ReadAt(p, off)
+}
+
+// TestChunkerAtReadError: the chunks before the one whose read failed are
+// delivered, none after it, and Err reports the error.
+func TestChunkerAtReadError(t *testing.T) {
+	in := strings.Repeat("0123456789\n", 100) // 1100 bytes
+	for _, workers := range []int{1, 3} {
+		c := newChunkerAt(failingAt{strings.NewReader(in), 500}, int64(len(in)), 100, 40)
+		c.probe = 8
+		got := recordsConcurrent(t, workers, 40, func(_ int, ch *Chunk) bool { return c.Next(ch) }, nil)
+		if !errors.Is(c.Err(), errBoom) {
+			t.Fatalf("Err() = %v, want boom", c.Err())
+		}
+		// Chunks 0-3 read bytes up to 408 and are delivered: the 37 lines
+		// that start before byte 400. Chunk 4 reads up to 508 and fails.
+		if len(got) != 37 || c.Lines() != 37 {
+			t.Fatalf("%d records, Lines() = %d, want 37", len(got), c.Lines())
+		}
+	}
+}
+
+// TestReadAheadMatchesReader: chunks read ahead on a goroutine of their
+// own and parsed by several goroutines give the records of one sequential
+// read, and a read error ends the chunks after every line before it.
+func TestReadAheadMatchesReader(t *testing.T) {
+	for _, tc := range chunkerCases() {
+		for _, size := range []int{64, 257} {
+			for _, buffers := range []int{1, 4} {
+				t.Run(fmt.Sprintf("%s/%d/%d", tc.name, size, buffers), func(t *testing.T) {
+					const maxLine = 40
+					want := recordsSequential([]byte(tc.in), maxLine)
+					rd := io.MultiReader(iotest.HalfReader(strings.NewReader(tc.in)), iotest.ErrReader(errBoom))
+					chunks := make([]*Chunk, buffers)
+					for i := range chunks {
+						chunks[i] = new(Chunk)
+					}
+					ra := NewReadAhead(&Chunker{rd: rd, size: size}, chunks)
+					held := make([]*Chunk, 2)
+					got := recordsConcurrent(t, 2, maxLine, func(w int, ch *Chunk) bool {
+						c := ra.Next()
+						if c == nil {
+							return false
+						}
+						*ch, held[w] = *c, c
+						return true
+					}, func(w int) { ra.Release(held[w]) })
+					ra.Stop(true)
+					if strings.Join(got, "\n") != strings.Join(want, "\n") {
+						t.Fatalf("read ahead:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+					}
+					if !errors.Is(ra.Err(), errBoom) {
+						t.Fatalf("Err() = %v, want boom", ra.Err())
+					}
+				})
+			}
 		}
 	}
 }

@@ -21,6 +21,15 @@ import (
 // peak RSS went from 205-215 MB to 141-144 MB for 30% more CPU.
 const analyzeMemoryLimit = 120 << 20
 
+// analyzeGCPercent is the collector's GOGC during analyze (unless GOGC is
+// set): the heap may grow to 1.5 times what is live, not twice. A scan
+// allocates little (chunk aggregators are pooled), so the collections it
+// adds cost no measurable CPU; what it saves is the headroom over the live
+// heap, the part of peak RSS that grew with the input: 10 GB generated
+// and streamed through standard input, 88 MB peak RSS with GOGC=100 (14
+// collections), 78 MB with 50 (35 collections), 23.0 CPU-s both.
+const analyzeGCPercent = 50
+
 // analyzeCmd is `herolog analyze`.
 type analyzeCmd struct {
 	inputFlags    `embed:""`
@@ -139,6 +148,9 @@ func (a *analyzeCmd) Run(e *env) error {
 		// Chunk aggregators come and go during a parallel scan; without a
 		// limit the collector lets the heap reach twice what is live.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(analyzeMemoryLimit))
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(analyzeGCPercent))
 	}
 	stopProgress := e.startProgress(a.progressFlags)
 	if pq != nil {

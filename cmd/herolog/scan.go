@@ -64,8 +64,10 @@ func (e *env) scan(f inputFlags, add func(file string, r *parse.Record)) (scanRe
 }
 
 // scanParallel reads every input like scan, but cuts each one into large
-// chunks at line boundaries (parse.Chunker) that GOMAXPROCS goroutines parse
-// at once, each record going to the sink of its chunk: newSink is called
+// chunks at line boundaries that GOMAXPROCS goroutines parse at once (a
+// regular file's chunks read by the workers themselves with ReadAt,
+// parse.ChunkerAt; a stream's read ahead by a goroutine of its own,
+// parse.ReadAhead), each record going to the sink of its chunk: newSink is called
 // once per chunk, from the worker goroutines. merge is called with every
 // chunk's sink, one at a time (under a lock, from whichever worker finished
 // the chunk that completes the sequence), in input order, so
@@ -213,22 +215,31 @@ func (e *env) readSequential(f inputFlags, name string, src io.Reader, rd *parse
 }
 
 // workerPool is the per-goroutine state of a parallel scan, reused from one
-// input to the next: a chunk buffer and a Reader (with its Parser and
-// interned strings) per worker.
+// input to the next: a Reader (with its Parser and interned strings) per
+// worker, and the chunk buffers: one per worker for a regular file, which
+// each worker reads itself (parse.ChunkerAt); for a stream, the ring the
+// read-ahead goroutine fills (parse.ReadAhead), readAheadExtra more.
 type workerPool struct {
-	chunks    []parse.Chunk
+	chunks    []*parse.Chunk
 	readers   []*parse.Reader
 	chunkSize int // see scanOpts
 	ahead     int
 }
 
+// readAheadExtra is how many chunk buffers a stream's read-ahead has
+// beyond one per worker: one being filled while every worker parses.
+const readAheadExtra = 1
+
 func newWorkerPool(f inputFlags, n int) *workerPool {
 	if n < 1 {
 		n = 1
 	}
-	w := &workerPool{chunks: make([]parse.Chunk, n), readers: make([]*parse.Reader, n), ahead: n + 2}
+	w := &workerPool{chunks: make([]*parse.Chunk, n+readAheadExtra), readers: make([]*parse.Reader, n), ahead: n + 2}
 	for i := range w.readers {
 		w.readers[i] = parse.NewReader(nil, newParser(f))
+	}
+	for i := range w.chunks {
+		w.chunks[i] = new(parse.Chunk)
 	}
 	return w
 }
@@ -265,18 +276,64 @@ type chunkResult struct {
 	err     error // --strict stopped at a bad record, or the scan was interrupted
 }
 
+// chunkFeed hands chunks to the workers of a parallel scan: a regular
+// file's workers read their own chunks (parse.ChunkerAt); a stream's
+// chunks are read ahead on a goroutine of their own (parse.ReadAhead).
+type chunkFeed struct {
+	at *parse.ChunkerAt
+	ra *parse.ReadAhead
+}
+
+// next returns worker w's next chunk, or nil at the end.
+func (c *chunkFeed) next(pool *workerPool, w int) *parse.Chunk {
+	if c.at != nil {
+		if ch := pool.chunks[w]; c.at.Next(ch) {
+			return ch
+		}
+		return nil
+	}
+	return c.ra.Next()
+}
+
+// done gives a parsed chunk's buffer back.
+func (c *chunkFeed) done(ch *parse.Chunk) {
+	if c.ra != nil {
+		c.ra.Release(ch)
+	}
+}
+
 // readParallel reads one input in chunks on the pool's workers and merges
 // the chunks' sinks in input order.
 func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *workerPool, newSink func() recordSink, merge func(recordSink)) inputResult {
-	head, src := peek(src, 16)
+	var feed chunkFeed
+	var ra io.ReaderAt
+	var size int64
+	if s, ok := src.(*input.Source); ok {
+		ra, size, ok = s.ReaderAt()
+		if !ok {
+			ra = nil
+		}
+	}
+	var head []byte
+	if ra != nil {
+		head = make([]byte, min(16, size))
+		n, _ := ra.ReadAt(head, 0)
+		head = head[:n]
+	} else {
+		head, src = peek(src, 16)
+	}
 	if parse.LooksFramed(head) {
 		rs := &rollingSink{newSink: newSink, merge: merge, cur: newSink()}
 		res := e.readSequential(f, name, src, pool.readers[0], rs)
 		merge(rs.cur)
 		return res
 	}
+	if ra != nil {
+		feed.at = parse.NewChunkerAt(ra, size, pool.chunkSize)
+	} else {
+		feed.ra = parse.NewReadAhead(parse.NewChunker(src, pool.chunkSize), pool.chunks)
+	}
 	workers := len(pool.readers)
-	c := parse.NewChunker(src, pool.chunkSize)
 	// The workers merge too: whoever finishes the next chunk in input order
 	// merges it and every finished chunk after it, under mu. No chunk waits
 	// for a separate merging goroutine to be scheduled, which on a busy
@@ -326,7 +383,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func(ch *parse.Chunk, rd *parse.Reader) {
+		go func(w int, rd *parse.Reader) {
 			defer wg.Done()
 			for {
 				mu.Lock()
@@ -335,19 +392,41 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 				}
 				inflight++
 				mu.Unlock()
-				if stop.Load() || !c.Next(ch) {
+				var ch *parse.Chunk
+				if !stop.Load() {
+					ch = feed.next(pool, w)
+				}
+				if ch == nil {
 					mu.Lock()
 					inflight--
 					room.Broadcast()
 					mu.Unlock()
 					return
 				}
-				deliver(e.parseChunk(f, name, ch, rd, newSink(), &stop))
+				r := e.parseChunk(f, name, ch, rd, newSink(), &stop)
+				feed.done(ch)
+				deliver(r)
 			}
-		}(&pool.chunks[w], pool.readers[w])
+		}(w, pool.readers[w])
 	}
 	wg.Wait()
-	res.readErr, res.lines = c.Err(), c.Lines()
+	if feed.at != nil {
+		res.readErr, res.lines = feed.at.Err(), feed.at.Lines()
+		return res
+	}
+	if stop.Load() {
+		// Stopped early (--strict, or interrupted): what is left unread is
+		// not wanted. Standard input may block for ever, so its reading
+		// goroutine is not waited for (the process is about to end);
+		// another input's is, before the input is closed.
+		feed.ra.Stop(name != displayName(input.Stdin))
+		if name == displayName(input.Stdin) {
+			return res
+		}
+	} else {
+		feed.ra.Stop(true)
+	}
+	res.readErr, res.lines = feed.ra.Err(), feed.ra.Lines()
 	return res
 }
 

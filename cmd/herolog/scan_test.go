@@ -68,9 +68,23 @@ func scanFixtures(t *testing.T, dir string) (plain, gz, truncated, framed, tsv s
 // runScan analyses files with the sequential or the parallel scan and
 // returns the report as JSON, the error and stderr.
 func runScan(t *testing.T, files []string, strict, parallel bool) (report, errMsg, stderr string) {
+	return runScanStdin(t, files, "", strict, parallel)
+}
+
+// runScanStdin is runScan with standard input reading stdin (a file's
+// contents: "" for none).
+func runScanStdin(t *testing.T, files []string, stdin string, strict, parallel bool) (report, errMsg, stderr string) {
 	t.Helper()
 	var errBuf bytes.Buffer
-	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errBuf}
+	in := strings.NewReader("")
+	if stdin != "" {
+		b, err := os.ReadFile(stdin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = strings.NewReader(string(b))
+	}
+	e := &env{ctx: context.Background(), stdin: in, stdout: &bytes.Buffer{}, stderr: &errBuf}
 	f := inputFlags{Files: files, Strict: strict}
 	agg := aggregate.New(aggregate.Options{})
 	var res scanResult
@@ -108,12 +122,18 @@ func TestScanParallelMatchesSequential(t *testing.T) {
 	tests := []struct {
 		name      string
 		files     []string
+		stdin     string // a file read as standard input
 		strict    bool
 		wantErr   string // part of the error, "" for none
 		wantInErr string // part of stderr
 	}{
 		{name: "plain", files: []string{plain}},
 		{name: "gzip", files: []string{gz}},
+		// Read ahead as a stream, not with ReadAt.
+		{name: "plain on stdin", files: []string{"-"}, stdin: plain},
+		{name: "gzip on stdin", files: []string{"-"}, stdin: gz},
+		{name: "truncated gzip on stdin", files: []string{"-"}, stdin: truncated, wantInErr: "truncated (unexpected end of data) (after line"},
+		{name: "strict on stdin", files: []string{"-"}, stdin: plain, strict: true, wantErr: ":" + fmt.Sprint(linesBefore(t, plain, "planted garbage 0")) + ": unparsed"},
 		{name: "truncated gzip", files: []string{truncated}, wantInErr: "truncated (unexpected end of data) (after line"},
 		{name: "framed", files: []string{framed}},
 		{name: "papertrail archive", files: []string{tsv}},
@@ -128,8 +148,8 @@ func TestScanParallelMatchesSequential(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			seqRep, seqErr, seqStderr := runScan(t, tc.files, tc.strict, false)
-			parRep, parErr, parStderr := runScan(t, tc.files, tc.strict, true)
+			seqRep, seqErr, seqStderr := runScanStdin(t, tc.files, tc.stdin, tc.strict, false)
+			parRep, parErr, parStderr := runScanStdin(t, tc.files, tc.stdin, tc.strict, true)
 			if parRep != seqRep {
 				t.Errorf("reports differ:\n%s", firstDiff(parRep, seqRep))
 			}
@@ -145,7 +165,7 @@ func TestScanParallelMatchesSequential(t *testing.T) {
 			if !strings.Contains(parStderr, tc.wantInErr) {
 				t.Errorf("stderr %q, want %q in it", parStderr, tc.wantInErr)
 			}
-			if !tc.strict && !strings.Contains(parRep, `"reason"`) && tc.files[0] == plain {
+			if !tc.strict && !strings.Contains(parRep, `"reason"`) && (tc.files[0] == plain || tc.stdin == plain) {
 				t.Errorf("the planted lines are not among the problems")
 			}
 		})

@@ -58,6 +58,9 @@ type ctxReader struct {
 	busy bool // a read is outstanding in the helper
 }
 
+// ctxReadMax is the most a ctxReader reads at once, in bytes.
+const ctxReadMax = 1 << 20
+
 type ctxRead struct {
 	n   int
 	err error
@@ -74,6 +77,11 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if len(p) > ctxReadMax {
+		// A chunked scan asks for a whole chunk; the helper's buffer, in
+		// the Go heap for the whole run, stays a megabyte.
+		p = p[:ctxReadMax]
 	}
 	c.once.Do(func() {
 		c.req = make(chan int)

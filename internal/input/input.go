@@ -32,7 +32,20 @@ type Source struct {
 
 	r       io.Reader    // decompressed stream
 	counted *countReader // raw bytes read from the file
+	at      io.ReaderAt  // the file, when it is a plain regular file
 	closers []func() error
+}
+
+// ReaderAt returns the input as an io.ReaderAt and its size in bytes when
+// it is an uncompressed regular file, so that several goroutines can read
+// parts of it at once; ok is false otherwise (compressed input, standard
+// input, pipes). Its bytes count in RawBytes; its errors name the file, as
+// Read's do. Use either ReaderAt or Read on one Source, not both.
+func (s *Source) ReaderAt() (r io.ReaderAt, size int64, ok bool) {
+	if s.at == nil {
+		return nil, 0, false
+	}
+	return &namedReaderAt{r: s.at, name: s.Name, counted: s.counted}, s.Size, true
 }
 
 // Read reads decompressed bytes.
@@ -142,11 +155,26 @@ func Open(name string, stdin io.Reader) (*Source, error) {
 		}
 		raw = f
 		s.closers = append(s.closers, f.Close)
+		if s.Size >= 0 {
+			// Sniffed with ReadAt, so that nothing is read ahead into a
+			// buffer if the file is then read with ReaderAt.
+			magic := make([]byte, 6)
+			n, _ := f.ReadAt(magic, 0)
+			if sniff(magic[:n]) == "none" {
+				s.at = f
+			}
+		}
 	}
 	s.counted = &countReader{r: raw}
 	br := bufio.NewReaderSize(s.counted, 1<<20)
-	magic, _ := br.Peek(6)
+	var magic []byte
+	if s.at == nil { // else sniffed above, and not read ahead here
+		magic, _ = br.Peek(6)
+	}
 	switch {
+	case s.at != nil:
+		s.Compression = "none"
+		s.r = br
 	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
 		s.Compression = "gzip"
 		zr, err := gzip.NewReader(br)
@@ -177,6 +205,22 @@ func Open(name string, stdin io.Reader) (*Source, error) {
 	}
 	s.r = &namedReader{r: s.r, name: name, comp: s.Compression}
 	return s, nil
+}
+
+// sniff names the compression an input starting with magic uses ("none"
+// for anything Open reads as text).
+func sniff(magic []byte) string {
+	switch {
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		return "gzip"
+	case len(magic) >= 3 && string(magic[:3]) == "BZh":
+		return "bzip2"
+	case len(magic) >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd:
+		return "zstd"
+	case len(magic) >= 6 && string(magic) == "\xfd7zXZ\x00":
+		return "xz"
+	}
+	return "none"
 }
 
 func describe(name string, err error) error {
@@ -212,6 +256,31 @@ func (n *namedReader) Read(p []byte) (int, error) {
 			}
 		} else if n.comp != "none" {
 			err = fmt.Errorf("%s: %s: %w", n.name, n.comp, err)
+		} else {
+			err = fmt.Errorf("%s: %w", n.name, err)
+		}
+	}
+	return k, err
+}
+
+// namedReaderAt names the file in read errors, as namedReader does, counts
+// the bytes read, and turns a short read (the file shrank after it was
+// opened) into a truncation error.
+type namedReaderAt struct {
+	r       io.ReaderAt
+	name    string
+	counted *countReader
+}
+
+func (n *namedReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	k, err := n.r.ReadAt(p, off)
+	n.counted.n.Add(int64(k))
+	if err == io.EOF && k < len(p) {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil && err != io.EOF {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%s: unexpected end of data", n.name)
 		} else {
 			err = fmt.Errorf("%s: %w", n.name, err)
 		}
