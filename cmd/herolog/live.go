@@ -112,8 +112,14 @@ type liveState struct {
 	wallAtNewest int64
 	wall         int64
 
-	prevRecords int64
-	prevWall    int64
+	prevRecords int64 // records at the last frame
+	// The lines/s rate: records and wall clock (µs) when it was last
+	// computed, and its value. A frame taken at the same wall-clock
+	// instant as the one before (a key right after a tick) shows the last
+	// rate rather than none.
+	rateRecords int64
+	rateWall    int64
+	rate        float64
 }
 
 func newLiveState(c *liveCmd, wall time.Time) *liveState {
@@ -121,7 +127,7 @@ func newLiveState(c *liveCmd, wall time.Time) *liveState {
 		slow: aggregate.NewSlowest(8, c.Window),
 		errs: aggregate.NewRecentErrors(8),
 		by:   byIndex(c.By),
-		wall: wall.UnixMicro(), prevWall: wall.UnixMicro(),
+		wall: wall.UnixMicro(), rateWall: wall.UnixMicro(),
 	}
 	var also []aggregate.By
 	for i, b := range liveBys {
@@ -186,10 +192,12 @@ func (st *liveState) snapshot(now time.Time) *output.LiveSnapshot {
 	s := output.NewLiveSnapshot(st.wins[st.by].Report(logNow), st.since.ReportGroups()) // a frame shows no analysis section
 	s.Slowest = st.slow.Report(logNow)
 	s.Errors = st.errs.Report()
-	if dt := float64(st.wall-st.prevWall) / 1e6; dt > 0 {
-		s.LinesPerSecond = float64(st.records-st.prevRecords) / dt
+	if dt := float64(st.wall-st.rateWall) / 1e6; dt > 0 {
+		st.rate = float64(st.records-st.rateRecords) / dt
+		st.rateRecords, st.rateWall = st.records, st.wall
 	}
-	st.prevRecords, st.prevWall = st.records, st.wall
+	s.LinesPerSecond = st.rate
+	st.prevRecords = st.records
 	return s
 }
 
