@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -72,6 +73,11 @@ type Options struct {
 	// saved summary (see WriteSummary) can be reported by any of them. It
 	// costs one more group lookup per request and grouping.
 	AllGroupings bool
+	// Also keeps the groups of these other groupings too, when
+	// AllGroupings is unset, so Regroup can switch to them (live switches
+	// between dyno, route and code so, with one set of tail sections).
+	// Each costs one more group lookup per request.
+	Also []By
 	// Interval, when positive, also keeps a service-time histogram per dyno
 	// per interval of this width, for WriteHlog (hlog.go).
 	Interval time.Duration
@@ -270,7 +276,8 @@ type Aggregator struct {
 	eagerTotal bool
 
 	// alts hold the groups of the other groupings, in Bys order, when
-	// Options.AllGroupings is set; only their group fields are used.
+	// Options.AllGroupings or Also is set; only their group fields are
+	// used.
 	alts []*Aggregator
 	// iv holds the interval histograms when Options.Interval is set.
 	iv   *intervals
@@ -296,7 +303,7 @@ func New(opts Options) *Aggregator {
 		codes:      make(map[string]int64, 8),
 		lastMinute: -1,
 	}
-	if opts.AllGroupings {
+	if opts.AllGroupings || len(opts.Also) > 0 {
 		a.alts = newAlts(opts)
 	}
 	if opts.Interval > 0 {
@@ -522,8 +529,13 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	if a.opts.By != b.opts.By {
 		return fmt.Errorf("aggregate: cannot merge results grouped by %s into results grouped by %s", b.opts.By, a.opts.By)
 	}
-	if len(a.alts) > 0 && len(b.alts) == 0 {
-		return fmt.Errorf("aggregate: cannot merge results kept for one grouping (%s) into results kept for all groupings", b.opts.By)
+	for _, alt := range a.alts {
+		if !slices.ContainsFunc(b.alts, func(x *Aggregator) bool { return x.opts.By == alt.opts.By }) {
+			if len(b.alts) == 0 {
+				return fmt.Errorf("aggregate: cannot merge results kept for one grouping (%s) into results kept for all groupings", b.opts.By)
+			}
+			return fmt.Errorf("aggregate: cannot merge results without the groups by %s into results that keep them", alt.opts.By)
+		}
 	}
 	for i := range a.lines {
 		a.lines[i] += b.lines[i]

@@ -1,6 +1,10 @@
 package aggregate
 
-import hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+import (
+	"encoding/binary"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
 
 // Compact timeline buckets.
 //
@@ -8,7 +12,9 @@ import hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 // and a long log has up to MaxTimelineBuckets buckets: most of the memory
 // a long run keeps. Once the merged input has moved past a bucket it is
 // kept compact, as its non-zero counts only (typically a few hundred of the
-// 2,048), and expanded again when a record or a merge reaches it; the
+// 2,048, some 3 bytes each), and expanded again when a record or a merge reaches it (the
+// timeline compacts the buckets the latest one leaves behind as it moves
+// on, whether records are added or merged); the
 // report and the summary writer expand one bucket at a time into a scratch
 // histogram. The counts are the same either way, so nothing reported or
 // saved changes.
@@ -24,34 +30,58 @@ func sectionValueAt(idx int) int64 {
 	return int64(idx&127+128) << b
 }
 
-// compactHist returns the non-zero counts of h as index<<48 | count, or
-// nil when a count does not fit in 48 bits.
-func compactHist(h *hdrhistogram.Histogram) []uint64 {
+// compactHist returns the non-zero counts of h, each as two uvarints:
+// the gap from the previous non-zero index (from -1) and the count. With
+// gaps of one or two and counts of a few hundred, a count takes some 3
+// bytes (8 in an index<<48 | count word, 16 KB for the whole histogram).
+// It returns nil when a count is negative.
+func compactHist(h *hdrhistogram.Histogram) []byte {
 	counts := h.Export().Counts
-	n := 0
-	for _, c := range counts {
-		if c != 0 {
-			n++
-		}
-	}
-	sp := make([]uint64, 0, n)
+	n, prev := 0, -1
 	for i, c := range counts {
 		if c == 0 {
 			continue
 		}
-		if c < 0 || c >= 1<<48 {
+		if c < 0 {
 			return nil
 		}
-		sp = append(sp, uint64(i)<<48|uint64(c))
+		n += uvarintLen(uint64(i-prev)) + uvarintLen(uint64(c))
+		prev = i
+	}
+	sp := make([]byte, 0, n)
+	prev = -1
+	for i, c := range counts {
+		if c == 0 {
+			continue
+		}
+		sp = binary.AppendUvarint(sp, uint64(i-prev))
+		sp = binary.AppendUvarint(sp, uint64(c))
+		prev = i
 	}
 	return sp
 }
 
-// expandHist returns a section histogram holding the counts sp.
-func expandHist(sp []uint64) *hdrhistogram.Histogram {
+// uvarintLen is the length of x as a uvarint.
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// expandHist returns a section histogram holding the counts sp (made by
+// compactHist).
+func expandHist(sp []byte) *hdrhistogram.Histogram {
 	h := newHist(histSection)
-	for _, e := range sp {
-		_ = h.RecordValues(sectionValueAt(int(e>>48)), int64(e&(1<<48-1)))
+	idx := -1
+	for len(sp) > 0 {
+		gap, k := binary.Uvarint(sp)
+		c, m := binary.Uvarint(sp[k:])
+		sp = sp[k+m:]
+		idx += int(gap)
+		_ = h.RecordValues(sectionValueAt(idx), int64(c))
 	}
 	return h
 }
@@ -96,4 +126,5 @@ func (t *timeline) compactPast() {
 			b.compact()
 		}
 	}
+	t.reopened = 0
 }

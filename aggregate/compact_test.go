@@ -3,9 +3,13 @@ package aggregate
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/herolog/herolog/parse"
 )
 
 // TestSectionValueAt: every index of the section geometry gets the value
@@ -47,5 +51,73 @@ func TestCompactBucket(t *testing.T) {
 		if got := b.Service.H.Export().Counts; !slices.Equal(got, want) || b.Service.H.TotalCount() != total {
 			t.Fatal("counts differ after compact and expand")
 		}
+	}
+}
+
+// timelineHeld counts the buckets of t holding a full histogram and the
+// bytes their compact counts take.
+func timelineHeld(t *timeline) (full int, compactBytes int) {
+	for _, b := range t.Buckets {
+		if b.Service.H != nil {
+			full++
+		}
+		compactBytes += cap(b.sp)
+	}
+	return full, compactBytes
+}
+
+// TestTimelineStaysBounded feeds long streams of requests (in order, and
+// with late records reaching back across the whole run) to a timeline and
+// checks, as it goes, that it keeps at most MaxTimelineBuckets buckets, and
+// full histograms for only the last three buckets and the few past ones
+// late records opened (lateReopen): a since-start timeline (live's) keeps
+// a bounded size however long the run.
+func TestTimelineStaysBounded(t *testing.T) {
+	const minutes = 2 * MaxTimelineBuckets // so the timeline widens
+	for _, tc := range []struct {
+		name string
+		late float64 // share of records stamped at a random earlier time
+	}{
+		{"in order", 0},
+		{"one in a hundred late", 0.01},
+		{"half late", 0.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			var a tailState
+			a.init(Options{}.withDefaults())
+			tl := &a.timeline
+			maxFull, maxBuckets := 0, 0
+			for m := int64(0); m < minutes; m++ {
+				for i := 0; i < 20; i++ {
+					us := m*60e6 + rng.Int64N(60e6)
+					if rng.Float64() < tc.late {
+						us = rng.Int64N(us + 1)
+					}
+					r := parse.Record{Kind: parse.KindRouter, HasTime: true, Time: us, Dyno: "web." + strconv.Itoa(rng.IntN(8)),
+						Service: int64(rng.ExpFloat64() * 300), Status: 200, Path: []byte("/")}
+					a.add(&r)
+				}
+				full, _ := timelineHeld(tl)
+				maxFull, maxBuckets = max(maxFull, full), max(maxBuckets, len(tl.Buckets))
+			}
+			if maxBuckets > MaxTimelineBuckets {
+				t.Errorf("%d buckets kept, more than %d", maxBuckets, MaxTimelineBuckets)
+			}
+			if tl.Step == 0 {
+				t.Errorf("the timeline never widened over %d minutes", minutes)
+			}
+			if limit := 3 + lateReopen + 1; maxFull > limit {
+				t.Errorf("up to %d buckets held a full histogram, want at most %d", maxFull, limit)
+			}
+			_, cb := timelineHeld(tl)
+			// The compact counts: these buckets hold a few dozen distinct
+			// values, at most 4 bytes each.
+			if cb > 4*64*len(tl.Buckets) {
+				t.Errorf("compact buckets take %d bytes, %d a bucket", cb, cb/len(tl.Buckets))
+			}
+			t.Logf("%d buckets of %v, at most %d full histograms at once, compact counts %d KB",
+				len(tl.Buckets), time.Duration(tl.width())*time.Microsecond, maxFull, cb>>10)
+		})
 	}
 }

@@ -149,7 +149,8 @@ type hol struct {
 	MinEnd   int64
 	MaxEnd   int64
 	Seen     bool
-	scratch  []holReq // Merge's buffer
+	scratch  []holReq    // Merge's buffer
+	refs     []victimRef // report's buffer
 }
 
 type culpritHeap []*culprit
@@ -472,15 +473,38 @@ func matchSide(cs []*culprit, reqs []holReq) {
 	}
 }
 
-type victimKey struct {
-	dyno       string
+// victimRef is one culprit's victim in the report's scratch list: the
+// request (its dyno's number, start, end, service) and whether it was
+// delayed. 32 bytes.
+type victimRef struct {
 	start, end int64
 	service    int64
+	dyno       int32
+	delayed    bool
+}
+
+func victimCmp(a, b victimRef) int {
+	if c := cmp.Compare(a.dyno, b.dyno); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.start, b.start); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.end, b.end); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.service, b.service)
 }
 
 // report computes the section. p50 gives each route's median; p99 is the
 // run's service p99 and all its histogram (to count the tail); tl gives
 // the per-dyno context of each incident.
+//
+// A request can be the victim of several culprits of its dyno: the totals
+// count it once. The victims of every culprit are listed in one scratch
+// slice, kept between reports (live reports every frame), sorted and
+// walked, rather than put in sets: at the caps (HOLMaxCulprits ×
+// HOLMaxVictims) sets took some 60 MB per report.
 func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogram, tl *timeline) *HOL {
 	out := &HOL{ThresholdMS: HOLMinMS, Culprits: h.NCulprit, Examined: len(h.Culprits), TailP99MS: p99, Incidents: []HOLIncident{}}
 	if all != nil {
@@ -490,16 +514,47 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 			}
 		}
 	}
-	seen := map[victimKey]bool{}
-	delayedSeen := map[victimKey]bool{}
-	delayedAny := map[victimKey]bool{}
+	dynos := make(map[string]int32, len(h.Dynos))
+	dynoOf := func(c *culprit) int32 {
+		n, ok := dynos[c.Dyno]
+		if !ok {
+			n = int32(len(dynos))
+			dynos[c.Dyno] = n
+		}
+		return n
+	}
+	refs := h.refs[:0]
 	for _, c := range h.Culprits {
+		d := dynoOf(c)
 		for i := range c.Victims {
 			v := &c.Victims[i]
-			if med := p50[v.Route]; v.Service >= med+HOLDelayMS && v.Service >= 2*med {
-				delayedAny[victimKey{c.Dyno, v.Start, v.End, v.Service}] = true
+			med := p50[v.Route]
+			refs = append(refs, victimRef{v.Start, v.End, v.Service, d, v.Service >= med+HOLDelayMS && v.Service >= 2*med})
+		}
+	}
+	slices.SortFunc(refs, victimCmp)
+	for i := 0; i < len(refs); {
+		j, delayed := i+1, refs[i].delayed
+		for j < len(refs) && victimCmp(refs[i], refs[j]) == 0 {
+			delayed = delayed || refs[j].delayed
+			j++
+		}
+		out.Victims++
+		if delayed {
+			out.Delayed++
+			if refs[i].service > p99 {
+				out.TailExplained++
 			}
 		}
+		refs[i].delayed = delayed // the first of a request's refs says for all
+		i = j
+	}
+	h.refs = refs
+	// delayedVictim reports whether c was itself a delayed victim of a
+	// culprit (then its incident is secondary).
+	delayedVictim := func(c *culprit) bool {
+		i, found := slices.BinarySearchFunc(refs, victimRef{start: c.Start, end: c.End, service: c.Service, dyno: dynoOf(c)}, victimCmp)
+		return found && refs[i].delayed
 	}
 	var incs []HOLIncident
 	for _, c := range h.Culprits {
@@ -507,7 +562,7 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 			Dyno: c.Dyno, Start: FormatTime(c.Start), End: FormatTime(c.End), ServiceMS: c.Service,
 			Method: c.Method, Path: string(c.Path), Code: c.Code, RequestID: string(c.RequestID),
 			Victims:   int64(len(c.Victims)) + c.More,
-			Secondary: delayedAny[victimKey{c.Dyno, c.Start, c.End, c.Service}],
+			Secondary: delayedVictim(c),
 		}
 		sum := c.MoreSum
 		for i := range c.Victims {
@@ -517,20 +572,8 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 			if v.Service > med {
 				inc.ExcessMS += v.Service - med
 			}
-			k := victimKey{c.Dyno, v.Start, v.End, v.Service}
-			if !seen[k] {
-				seen[k] = true
-				out.Victims++
-			}
 			if v.Service >= med+HOLDelayMS && v.Service >= 2*med {
 				inc.Delayed++
-				if !delayedSeen[k] {
-					delayedSeen[k] = true
-					out.Delayed++
-					if v.Service > p99 {
-						out.TailExplained++
-					}
-				}
 			}
 		}
 		out.Victims += c.More

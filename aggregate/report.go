@@ -132,6 +132,17 @@ type CodeCount struct {
 // Report computes the report. It may be called more than once; later Adds
 // show in later reports.
 func (a *Aggregator) Report() *Report {
+	rep := a.ReportGroups()
+	a.tail.report(rep, a)
+	return rep
+}
+
+// ReportGroups is Report without the tail-analysis sections (Timeline,
+// Slowest, HOL, Routes, DynosHealth and Findings are left nil): line
+// counts, totals, groups and codes, for a caller that shows no more (live's
+// frames, several a second), at a fraction of Report's cost in time and
+// garbage.
+func (a *Aggregator) ReportGroups() *Report {
 	a.syncTotal()
 	rep := &Report{
 		Version:  ReportVersion,
@@ -190,7 +201,6 @@ func (a *Aggregator) Report() *Report {
 	}
 	rep.DroppedLines = a.dropped
 	rep.ClampedValues = a.clamped
-	a.tail.report(rep, a)
 	return rep
 }
 

@@ -337,13 +337,27 @@ func decodeAggregator(d *decoder) (*Aggregator, error) {
 	}
 	a.decodeGroups(d)
 	nalt := d.count("grouping", len(Bys))
-	if d.err == nil && nalt != len(a.alts) {
+	if d.err == nil && o.AllGroupings && nalt != len(a.alts) {
 		d.fail("%d other groupings, want %d", nalt, len(a.alts))
 	}
 	for i := 0; i < nalt && d.err == nil; i++ {
 		by := By(d.str())
-		if d.err == nil && by != a.alts[i].opts.By {
+		if d.err != nil {
+			break
+		}
+		if !o.AllGroupings {
+			// Saved with Options.Also: the groupings are those listed,
+			// each once, in Bys order.
+			if !ValidBy(string(by)) || by == o.By || i > 0 && slices.Index(Bys, string(by)) <= slices.Index(Bys, string(a.alts[i-1].opts.By)) {
+				d.fail("grouping %q out of place", by)
+				break
+			}
+			a.alts = append(a.alts, newAlt(a.opts, by))
+			a.opts.Also = append(a.opts.Also, by)
+		}
+		if by != a.alts[i].opts.By {
 			d.fail("grouping %q where %q was expected", by, a.alts[i].opts.By)
+			break
 		}
 		a.alts[i].decodeGroups(d)
 	}
@@ -548,15 +562,21 @@ func decodeHistogram(d *decoder, geo geometry) *hdrhistogram.Histogram {
 func newAlts(o Options) []*Aggregator {
 	var alts []*Aggregator
 	for _, b := range Bys {
-		if By(b) == o.By {
+		if By(b) == o.By || !o.AllGroupings && !slices.Contains(o.Also, By(b)) {
 			continue
 		}
-		ao := o
-		ao.By = By(b)
-		ao.AllGroupings = false
-		alts = append(alts, &Aggregator{opts: ao, groups: make(map[string]*group, 16), lastMinute: -1})
+		alts = append(alts, newAlt(o, By(b)))
 	}
 	return alts
+}
+
+// newAlt returns the holder of the groups by by for an Aggregator made
+// with o.
+func newAlt(o Options, by By) *Aggregator {
+	ao := o
+	ao.By = by
+	ao.AllGroupings, ao.Also = false, nil
+	return &Aggregator{opts: ao, groups: make(map[string]*group, 16), lastMinute: -1}
 }
 
 // mergeAlts merges b's other groupings into a's, grouping by grouping.
@@ -573,7 +593,7 @@ func (a *Aggregator) mergeAlts(b *Aggregator) {
 
 // Groupings returns the groupings a report can be asked for from these
 // results: the Aggregator's own, and every other one when it was made with
-// Options.AllGroupings.
+// Options.AllGroupings (or those of Options.Also).
 func (a *Aggregator) Groupings() []By {
 	out := []By{a.opts.By}
 	for _, alt := range a.alts {
@@ -584,7 +604,8 @@ func (a *Aggregator) Groupings() []By {
 
 // Regroup makes by the Aggregator's grouping, so its report (and later
 // Merges) use the groups of by. The old grouping's groups are kept among
-// the others. It fails when by was not kept (Options.AllGroupings unset).
+// the others. It fails when by was not kept (neither Options.AllGroupings
+// nor Options.Also asked for it).
 // The sort order becomes the default of by (as for New with no Sort).
 func (a *Aggregator) Regroup(by By) error {
 	if by == a.opts.By {
@@ -595,8 +616,17 @@ func (a *Aggregator) Regroup(by By) error {
 		return fmt.Errorf("these results keep groups by %s only, not by %s", a.opts.By, by)
 	}
 	alt := a.alts[i]
-	old := &Aggregator{opts: a.opts, groups: a.groups, other: a.other, folded: a.folded, lastMinute: -1}
-	old.opts.AllGroupings = false
+	old := newAlt(a.opts, a.opts.By)
+	old.groups, old.other, old.folded = a.groups, a.other, a.folded
+	if !a.opts.AllGroupings {
+		also := []By{a.opts.By}
+		for _, x := range a.opts.Also {
+			if x != by {
+				also = append(also, x)
+			}
+		}
+		a.opts.Also = also
+	}
 	a.groups, a.other, a.folded = alt.groups, alt.other, alt.folded
 	a.opts.By, a.opts.Sort = by, ""
 	a.opts = a.opts.withDefaults()

@@ -258,6 +258,65 @@ func TestResumeAfterRoundTrip(t *testing.T) {
 	}
 }
 
+// TestAlsoRegroupMidStream: results kept with Options.Also and regrouped
+// between records (as live does when a key switches the grouping) give,
+// for each grouping kept, the report of a run grouped by it alone, before
+// and after a save round trip.
+func TestAlsoRegroupMidStream(t *testing.T) {
+	data := genConfig(t, allSections(6*time.Minute))
+	parts := splitLines(data, 3)
+	for _, tc := range []struct {
+		name     string
+		start    aggregate.By
+		also     []aggregate.By
+		switches []aggregate.By // after each part but the last
+	}{
+		{"dyno then route then code", aggregate.ByDyno, []aggregate.By{aggregate.ByRoute, aggregate.ByCode}, []aggregate.By{aggregate.ByRoute, aggregate.ByCode}},
+		{"route then dyno twice", aggregate.ByRoute, []aggregate.By{aggregate.ByDyno, aggregate.ByCode}, []aggregate.By{aggregate.ByDyno, aggregate.ByDyno}},
+		{"code then host then code", aggregate.ByCode, []aggregate.By{aggregate.ByHost}, []aggregate.By{aggregate.ByHost, aggregate.ByCode}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := aggregate.New(aggregate.Options{By: tc.start, Also: tc.also})
+			for i, part := range parts {
+				feed(t, a, part)
+				if i < len(tc.switches) {
+					if err := a.Regroup(tc.switches[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			kept := append([]aggregate.By{tc.start}, tc.also...)
+			if got := a.Groupings(); len(got) != len(kept) {
+				t.Fatalf("Groupings() = %v, want %d of them", got, len(kept))
+			}
+			if err := a.Regroup(aggregate.ByStatus); err == nil {
+				t.Error("Regroup to a grouping not kept: no error")
+			}
+			s, _ := roundTrip(t, a)
+			if !a.EqualState(s.Agg) {
+				t.Fatal("state differs after a save round trip")
+			}
+			for _, by := range kept {
+				direct := aggregate.New(aggregate.Options{By: by})
+				feed(t, direct, data)
+				want := reportJSON(t, direct)
+				for name, x := range map[string]*aggregate.Aggregator{"kept": a, "saved": s.Agg} {
+					if err := x.Regroup(by); err != nil {
+						t.Fatal(err)
+					}
+					if got := reportJSON(t, x); got != want {
+						t.Errorf("%s, regrouped by %s: report differs from a run grouped by it:\n%s", name, by, firstDiff(got, want))
+					}
+				}
+			}
+			one := aggregate.New(aggregate.Options{By: a.Options().By})
+			if err := a.Merge(one); err == nil {
+				t.Error("merging results without the other groupings: no error")
+			}
+		})
+	}
+}
+
 func TestMergeRefusesMissingGroupings(t *testing.T) {
 	all := aggregate.New(aggregate.Options{AllGroupings: true})
 	one := aggregate.New(aggregate.Options{})
@@ -353,6 +412,11 @@ func FuzzReadSummary(f *testing.F) {
 		b := aggregate.New(aggregate.Options{})
 		feed(f, b, seed[:min(len(seed), 20000)])
 		body, _ := b.MarshalBinary()
+		f.Add(body)
+		// Some other groupings kept (Options.Also), as live keeps them.
+		c := aggregate.New(aggregate.Options{By: aggregate.ByRoute, Also: []aggregate.By{aggregate.ByDyno, aggregate.ByCode}})
+		feed(f, c, seed[:min(len(seed), 20000)])
+		body, _ = c.MarshalBinary()
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -338,6 +338,31 @@ func TestKeepSections(t *testing.T) {
 	}
 }
 
+// TestReportGroups: ReportGroups is Report with every analysis section
+// nil, for every grouping, and does not change what Report gives later.
+func TestReportGroups(t *testing.T) {
+	b, _ := genLog(t, gen.Config{Seed: 2, Scenario: gen.StuckDyno, Duration: 3 * time.Minute})
+	for _, by := range Bys {
+		t.Run(by, func(t *testing.T) {
+			a := feed(t, b, Options{By: By(by)})
+			got := a.ReportGroups()
+			if got.Timeline != nil || got.Slowest != nil || got.HOL != nil || got.Routes != nil || got.DynosHealth != nil || got.Findings != nil {
+				t.Fatal("ReportGroups filled an analysis section")
+			}
+			full := a.Report()
+			if full.Timeline == nil || full.HOL == nil {
+				t.Fatal("Report after ReportGroups lacks its sections")
+			}
+			full.KeepSections("none")
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(full)
+			if string(g) != string(w) {
+				t.Errorf("ReportGroups differs from Report without sections:\n%s", firstDiff(string(g), string(w)))
+			}
+		})
+	}
+}
+
 // BenchmarkAddTail measures Add (all sections on) over a parsed log of the
 // stuck-dyno scenario; it must not allocate per record.
 func BenchmarkAddTail(b *testing.B) {

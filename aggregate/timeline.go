@@ -64,6 +64,9 @@ type timeline struct {
 
 	last    *tlBucket
 	lastIdx int64
+	// reopened counts the past buckets expanded since the last
+	// compactPast (see bucket).
+	reopened int
 }
 
 // tlBucket is one bucket's state.
@@ -71,7 +74,7 @@ type tlBucket struct {
 	Service hist2
 	Errors  int64
 	Dynos   []tlDyno // per dyno, at most maxBucketDynos
-	sp      []uint64 // Service's counts while compact (compact.go)
+	sp      []byte   // Service's counts while compact (compact.go)
 }
 
 // tlDyno is one dyno's numbers in one bucket.
@@ -116,15 +119,46 @@ func (t *timeline) bucket(us int64) *tlBucket {
 			t.widen(lo, hi)
 			return t.bucket(us)
 		}
+		if hi > t.Hi {
+			// The latest bucket moves on: the ones now more than two
+			// buckets behind it become compact (compact.go), so a long run
+			// keeps full histograms for the last three buckets only.
+			for k := max(t.Hi-2, t.Lo); k <= t.Hi && k < hi-2; k++ {
+				if ob := t.Buckets[k]; ob != nil {
+					ob.compact()
+				}
+			}
+		}
 		t.Lo, t.Hi = lo, hi
 		b = &tlBucket{}
 		t.Buckets[idx] = b
+		if idx < t.Hi-2 {
+			t.reopen()
+		}
 	}
 	if b.sp != nil {
+		if idx < t.Hi-2 {
+			t.reopen()
+		}
 		b.expand()
 	}
 	t.last, t.lastIdx = b, idx
 	return b
+}
+
+// lateReopen is how many past buckets late records may open (create or
+// expand) before the timeline makes every past bucket compact again.
+const lateReopen = 8
+
+// reopen counts a past bucket that a late record opens, and makes every
+// past bucket compact when lateReopen are open, so that input out of order
+// keeps few full histograms too. The bucket being opened is not compact
+// yet, so it is left alone.
+func (t *timeline) reopen() {
+	t.reopened++
+	if t.reopened > lateReopen {
+		t.compactPast()
+	}
 }
 
 // widen steps the width up until the span lo..hi (in current indexes)
@@ -163,6 +197,7 @@ func (t *timeline) refold(old int64) {
 	}
 	t.Buckets = nb
 	t.last, t.lastIdx = nil, -1<<62
+	t.compactPast() // the merged buckets were expanded
 }
 
 func (b *tlBucket) dyno(name string) *tlDyno {

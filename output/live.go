@@ -35,7 +35,8 @@ type LiveSnapshot struct {
 	// Lines counts the records read since the start, by kind.
 	Lines aggregate.Lines `json:"lines"`
 	// LinesPerSecond is records read per wall-clock second since the
-	// previous snapshot.
+	// previous snapshot (that snapshot's rate when this one is taken at
+	// the same wall-clock instant).
 	LinesPerSecond float64 `json:"lines_per_second"`
 	// DroppedLines is what Heroku itself reported as dropped (L10, L11...):
 	// when non-zero every number here is incomplete.

@@ -91,7 +91,10 @@ type liveState struct {
 	mu      sync.Mutex
 	stopped bool
 
-	since [len(liveBys)]*aggregate.Aggregator
+	// since holds everything since the start, grouped by liveBys[by] and
+	// keeping the groups of the other liveBys (Options.Also), so one set
+	// of tail sections serves every grouping; setBy regroups it.
+	since *aggregate.Aggregator
 	wins  [len(liveBys)]*aggregate.Window
 	slow  *aggregate.Slowest
 	errs  *aggregate.RecentErrors
@@ -109,8 +112,14 @@ type liveState struct {
 	wallAtNewest int64
 	wall         int64
 
-	prevRecords int64
-	prevWall    int64
+	prevRecords int64 // records at the last frame
+	// The lines/s rate: records and wall clock (µs) when it was last
+	// computed, and its value. A frame taken at the same wall-clock
+	// instant as the one before (a key right after a tick) shows the last
+	// rate rather than none.
+	rateRecords int64
+	rateWall    int64
+	rate        float64
 }
 
 func newLiveState(c *liveCmd, wall time.Time) *liveState {
@@ -118,12 +127,16 @@ func newLiveState(c *liveCmd, wall time.Time) *liveState {
 		slow: aggregate.NewSlowest(8, c.Window),
 		errs: aggregate.NewRecentErrors(8),
 		by:   byIndex(c.By),
-		wall: wall.UnixMicro(), prevWall: wall.UnixMicro(),
+		wall: wall.UnixMicro(), rateWall: wall.UnixMicro(),
 	}
+	var also []aggregate.By
 	for i, b := range liveBys {
-		st.since[i] = aggregate.New(aggregate.Options{By: b, MaxGroups: c.MaxGroups})
+		if i != st.by {
+			also = append(also, b)
+		}
 		st.wins[i] = aggregate.NewWindow(aggregate.WindowOptions{By: b, Span: c.Window})
 	}
+	st.since = aggregate.New(aggregate.Options{By: liveBys[st.by], Also: also, MaxGroups: c.MaxGroups})
 	return st
 }
 
@@ -146,10 +159,10 @@ func (st *liveState) add(file string, r *parse.Record) {
 	default:
 		t = st.logNowLocked()
 	}
-	for i := range st.since {
-		st.since[i].File = file
-		st.since[i].Add(r)
-		st.wins[i].Add(r, t)
+	st.since.File = file
+	st.since.Add(r)
+	for _, w := range st.wins {
+		w.Add(r, t)
 	}
 	st.slow.Add(r, t)
 	st.errs.Add(r, t)
@@ -176,13 +189,15 @@ func (st *liveState) snapshot(now time.Time) *output.LiveSnapshot {
 		st.wallAtNewest = st.wall
 	}
 	logNow := st.logNowLocked()
-	s := output.NewLiveSnapshot(st.wins[st.by].Report(logNow), st.since[st.by].Report())
+	s := output.NewLiveSnapshot(st.wins[st.by].Report(logNow), st.since.ReportGroups()) // a frame shows no analysis section
 	s.Slowest = st.slow.Report(logNow)
 	s.Errors = st.errs.Report()
-	if dt := float64(st.wall-st.prevWall) / 1e6; dt > 0 {
-		s.LinesPerSecond = float64(st.records-st.prevRecords) / dt
+	if dt := float64(st.wall-st.rateWall) / 1e6; dt > 0 {
+		st.rate = float64(st.records-st.rateRecords) / dt
+		st.rateRecords, st.rateWall = st.records, st.wall
 	}
-	st.prevRecords, st.prevWall = st.records, st.wall
+	s.LinesPerSecond = st.rate
+	st.prevRecords = st.records
 	return s
 }
 
@@ -192,12 +207,13 @@ func (st *liveState) final() *aggregate.Report {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.stopped = true
-	return st.since[st.by].Report()
+	return st.since.Report()
 }
 
 func (st *liveState) setBy(i int) {
 	st.mu.Lock()
 	st.by = i
+	_ = st.since.Regroup(liveBys[i]) // kept: newLiveState asked for every one of liveBys
 	st.mu.Unlock()
 }
 
