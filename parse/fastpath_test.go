@@ -3,6 +3,8 @@ package parse
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -244,5 +246,55 @@ func TestParseCLIRouterShortcut(t *testing.T) {
 	}
 	if n < 1000 {
 		t.Fatalf("only %d lines compared", n)
+	}
+}
+
+// FuzzRouterKV is TestScanKVMatchesReference for any message: the one-pass
+// router fast path (routerKV), the general scanner (scanKV) and the
+// straightforward reference scanner fill a Record identically. Seeded with
+// the fast-path lines and the router messages of testdata/corpus.
+func FuzzRouterKV(f *testing.F) {
+	for _, line := range fastPathLines {
+		f.Add([]byte(line))
+	}
+	seedFuzzRouterMessages(f)
+	p, ref := NewParser(), NewParser()
+	f.Fuzz(func(t *testing.T, m []byte) {
+		var got, fast, want Record
+		got.reset()
+		fast.reset()
+		want.reset()
+		p.scanKV(m, &got)
+		p.routerKV(m, &fast)
+		ref.referenceScanKV(m, &want)
+		w := fmt.Sprintf("%+v", want)
+		if g := fmt.Sprintf("%+v", got); g != w {
+			t.Fatalf("scanKV(%q):\n got %s\nwant %s", m, g, w)
+		}
+		if g := fmt.Sprintf("%+v", fast); g != w {
+			t.Fatalf("routerKV(%q):\n got %s\nwant %s", m, g, w)
+		}
+	})
+}
+
+// seedFuzzRouterMessages adds the message part (after "heroku[router]: ")
+// of every router line under testdata/corpus.
+func seedFuzzRouterMessages(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/corpus/*")
+	marker := []byte("router")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			i := bytes.Index(line, marker)
+			if i < 0 {
+				continue
+			}
+			if j := bytes.Index(line[i:], []byte(": ")); j >= 0 {
+				f.Add(line[i+j+2:])
+			}
+		}
 	}
 }
