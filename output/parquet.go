@@ -496,7 +496,8 @@ const (
 )
 
 // NewRequestWriter starts a requests file on w. Close must be called to
-// finish the file (a Parquet file is unreadable without its footer).
+// finish the file (a Parquet file is unreadable without its footer), or
+// Abort to give it up.
 func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
 	t, err := newColTable(w, RequestSchema, o,
 		// High-cardinality columns (request ids, paths, times): a

@@ -245,8 +245,9 @@ func (r *ReadAhead) run() {
 }
 
 // Next returns the next chunk in input order, waiting for it to be read,
-// or nil at the end of input, after a read error (see Err) or after Stop.
-// It is safe for concurrent use.
+// or nil at the end of input, after a read error (see Err), or once the
+// reading goroutine has ended after Stop (chunks read before Stop are still
+// returned first). It is safe for concurrent use.
 func (r *ReadAhead) Next() *Chunk {
 	return <-r.full
 }
@@ -258,8 +259,9 @@ func (r *ReadAhead) Release(ch *Chunk) {
 }
 
 // Stop ends the reading ahead; with wait, it returns once the reading
-// goroutine has (which may take one more read of the stream: do not wait
-// on a stream that may block for ever).
+// goroutine has, which may take the rest of the chunk it is filling (up to
+// a chunk's worth of reads of the stream: do not wait on a stream that may
+// block for ever, and do not close the stream before the goroutine ends).
 func (r *ReadAhead) Stop(wait bool) {
 	r.once.Do(func() { close(r.done) })
 	if wait {
@@ -383,7 +385,13 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 	hi := min(rangeEnd+int64(c.probe), c.n)
 	ch.grow(max(int(hi-lo), c.size+4096+c.probe), 0) // the same for every chunk
 	buf := ch.buf[:hi-lo]
-	if _, err := c.ra.ReadAt(buf, lo); err != nil && err != io.EOF {
+	if n, err := c.ra.ReadAt(buf, lo); n < len(buf) {
+		// The file is shorter than its size said (io.ReaderAt returns an
+		// error whenever n < len(buf)); what is left in the reused buffer
+		// must not be read as data.
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, 0, 0, false, err
 	}
 	// The chunk starts after the first newline at or after begin-1.
@@ -410,7 +418,10 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 			hi = min(rangeEnd+int64(c.maxLine), c.n)
 			ch.grow(int(hi-lo), old)
 			buf = ch.buf[:hi-lo]
-			if _, err := c.ra.ReadAt(buf[old:], lo+int64(old)); err != nil && err != io.EOF {
+			if n, err := c.ra.ReadAt(buf[old:], lo+int64(old)); n < len(buf)-old {
+				if err == nil || err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
 				return nil, 0, 0, false, err
 			}
 			if j = bytes.IndexByte(buf[old:], '\n'); j >= 0 {

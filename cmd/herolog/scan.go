@@ -116,6 +116,10 @@ type inputResult struct {
 	lines   int64 // physical lines read (for a read error's message)
 	readErr error // the input could not be read to its end
 	err     error // the scan must stop: --strict or interruption
+	// detached: a goroutine may still be reading the input (standard
+	// input stopped early by --strict, which may block for ever), so the
+	// input must not be closed under it.
+	detached bool
 }
 
 // scanInputs expands and opens every input in turn and reads it with read.
@@ -144,7 +148,9 @@ func (e *env) scanInputs(f inputFlags, read func(name string, src io.Reader) inp
 		e.progress.begin(src)
 		r := read(in.Name, src)
 		e.progress.end(src)
-		src.Close()
+		if !r.detached {
+			src.Close()
+		}
 		in.Lines, in.Bytes = r.records, r.bytes
 		var xe *exitError
 		if errors.As(r.err, &xe) {
@@ -414,18 +420,21 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 		res.readErr, res.lines = feed.at.Err(), feed.at.Lines()
 		return res
 	}
-	if stop.Load() {
-		// Stopped early (--strict, or interrupted): what is left unread is
-		// not wanted. Standard input may block for ever, so its reading
-		// goroutine is not waited for (the process is about to end);
-		// another input's is, before the input is closed.
-		feed.ra.Stop(name != displayName(input.Stdin))
-		if name == displayName(input.Stdin) {
-			return res
-		}
-	} else {
-		feed.ra.Stop(true)
+	if stop.Load() && e.ctx.Err() == nil && name == displayName(input.Stdin) {
+		// Stopped early by --strict on standard input, which may block for
+		// ever: the reading goroutine is not waited for, and the input is
+		// left open (closing a decompressor under it would be a data race;
+		// with zstd, a panic). It ends after at most one more chunk, or
+		// with the process.
+		feed.ra.Stop(false)
+		res.detached = true
+		return res
 	}
+	// At the end, or stopped early by an interruption (whose context also
+	// ends any blocked read of standard input, see ctxReader) or by --strict
+	// on another input: wait for the reading goroutine before the input is
+	// closed.
+	feed.ra.Stop(true)
 	res.readErr, res.lines = feed.ra.Err(), feed.ra.Lines()
 	return res
 }

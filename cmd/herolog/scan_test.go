@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/internal/gen"
@@ -212,5 +214,61 @@ func TestScanParallelInterrupted(t *testing.T) {
 	}
 	if agg.Requests() == 0 {
 		t.Fatal("nothing merged")
+	}
+}
+
+// TestScanStdinCompressedStopsEarly: a scan of compressed standard input
+// stopped early (--strict at a bad first line, or an interruption) while the
+// read-ahead goroutine is still decompressing must neither close the
+// decompressor under that goroutine (a data race; with zstd, a panic that
+// lost the report) nor lose the result.
+func TestScanStdinCompressedStopsEarly(t *testing.T) {
+	var buf bytes.Buffer
+	buf.WriteString("planted garbage first\n")
+	if _, err := gen.New(gen.Config{Seed: 5}).WriteBytes(&buf, 48<<20); err != nil {
+		t.Fatal(err)
+	}
+	var gz, zs bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write(buf.Bytes())
+	gw.Close()
+	zw, err := zstd.NewWriter(&zs, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(buf.Bytes())
+	zw.Close()
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"gzip", gz.Bytes()}, {"zstd", zs.Bytes()}} {
+		for i := 0; i < 3; i++ {
+			t.Run(c.name+" strict", func(t *testing.T) {
+				e := &env{ctx: context.Background(), stdin: bytes.NewReader(c.data), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+				_, err := e.scanParallel(inputFlags{Strict: true}, func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} }, func(recordSink) {})
+				if err == nil || !strings.Contains(err.Error(), ":1: unparsed") {
+					t.Fatalf("error %v, want the first line named", err)
+				}
+			})
+			t.Run(c.name+" interrupted", func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				e := &env{ctx: ctx, stdin: interruptible(ctx, bytes.NewReader(c.data)), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+				agg := aggregate.New(aggregate.Options{})
+				var merged int
+				res, err := e.scanParallel(inputFlags{}, func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} }, func(s recordSink) {
+					if merged++; merged == 2 {
+						cancel() // mid-stream, the read-ahead busy decompressing
+					}
+					agg.Merge(s.(*aggSink).Aggregator)
+				})
+				if !errors.Is(err, errInterrupted) {
+					t.Fatalf("error %v, want the interruption", err)
+				}
+				if rep := agg.Report(); rep.Lines.Router == 0 || len(res.inputs) != 1 {
+					t.Fatalf("lost what was read: %+v, inputs %+v", rep.Lines, res.inputs)
+				}
+			})
+		}
 	}
 }

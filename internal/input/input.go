@@ -40,7 +40,9 @@ type Source struct {
 // it is an uncompressed regular file, so that several goroutines can read
 // parts of it at once; ok is false otherwise (compressed input, standard
 // input, pipes). Its bytes count in RawBytes; its errors name the file, as
-// Read's do. Use either ReaderAt or Read on one Source, not both.
+// Read's do. ReaderAt and Read share no position: a caller that uses both
+// (the scan peeks at a file's first bytes with ReaderAt, then reads it with
+// Read) counts the bytes read twice in RawBytes.
 func (s *Source) ReaderAt() (r io.ReaderAt, size int64, ok bool) {
 	if s.at == nil {
 		return nil, 0, false
