@@ -73,7 +73,7 @@ func (a *pageAllocator) Reallocate(size int, b []byte) []byte {
 	if size <= cap(b) {
 		return b[:size]
 	}
-	if n := a.mapped(b); n != 0 {
+	if n := a.mapped(b); n != 0 && !a.isPinned(b) {
 		if size <= int(n) {
 			return unsafe.Slice(unsafe.SliceData(b), size)
 		}
@@ -92,6 +92,16 @@ func (a *pageAllocator) Reallocate(size int, b []byte) []byte {
 	copy(nb, b)
 	a.Free(b)
 	return nb
+}
+
+// isPinned reports whether b is being written by an asyncSink: such a
+// buffer is never resized or moved, only copied from (arrow-go does not
+// reallocate a buffer it has handed to the sink; this keeps it so).
+func (a *pageAllocator) isPinned(b []byte) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.pinned[uintptr(unsafe.Pointer(unsafe.SliceData(b)))]
+	return ok
 }
 
 // Free releases b (once unpinned, if pinned).
