@@ -508,7 +508,9 @@ func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
 		// Min/max of random ids and address lists prune nothing.
 		[]string{"request_id", "fwd"},
 		// Random ids: zstd would look for matches in vain.
-		[]string{"request_id"})
+		[]string{"request_id"},
+		// Client addresses: LZ matching pays only where they repeat.
+		[]string{"fwd"})
 	if err != nil {
 		return nil, err
 	}

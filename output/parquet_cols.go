@@ -239,8 +239,9 @@ func (c *colBuf) write() error {
 // to dictionary-encode, delta the integer columns to delta-encode
 // (DELTA_BINARY_PACKED: times and line numbers that grow), nostats those
 // without min/max statistics, literals those whose pages zstd codes as
-// literals only (random strings; see zstdLiteralsLevel).
-func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats, literals []string) (*colTable, error) {
+// literals only (random strings; see zstdLiteralsLevel), sampled those
+// coded either way after a trial (see zstdSampledLevel).
+func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats, literals, sampled []string) (*colTable, error) {
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
 	props := writerProps(o, groupCap, plain)
@@ -255,6 +256,9 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	}
 	for _, c := range literals {
 		props = append(props, parquet.WithCompressionLevelFor(c, zstdLiteralsLevel))
+	}
+	for _, c := range sampled {
+		props = append(props, parquet.WithCompressionLevelFor(c, zstdSampledLevel))
 	}
 	wp := parquet.NewWriterProperties(props...)
 	ap := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())

@@ -11,7 +11,7 @@ import (
 )
 
 // TestZstdCodecRoundTrip: the registered zstd codec's frames, at herolog's
-// level and literals-only, decode to their input with klauspost/compress's
+// level, literals-only and sampled, decode to their input with klauspost/compress's
 // decoder and with arrow-go's codec, for inputs that take each path (empty,
 // small raw blocks, Huffman-coded blocks, a single repeated byte,
 // incompressible bytes, several blocks, a last block of one byte).
@@ -52,7 +52,7 @@ func TestZstdCodecRoundTrip(t *testing.T) {
 	}
 	defer dec.Close()
 	for name, in := range inputs {
-		for _, level := range []int{zstdLevel, zstdLiteralsLevel} {
+		for _, level := range []int{zstdLevel, zstdLiteralsLevel, zstdSampledLevel} {
 			t.Run(fmt.Sprintf("%s/level %d", name, level), func(t *testing.T) {
 				frame := codec.EncodeLevel(nil, in, level)
 				if int64(len(frame)) > codec.CompressBound(int64(max(len(in), 1))) {
@@ -76,5 +76,59 @@ func TestZstdCodecRoundTrip(t *testing.T) {
 	in := inputs["ids, several blocks"]
 	if n := len(codec.EncodeLevel(nil, in, zstdLiteralsLevel)); n > len(in)*6/10 {
 		t.Errorf("literals frame of %d bytes of ids is %d bytes", len(in), n)
+	}
+}
+
+// TestZstdSampledLevel: a page of client addresses at zstdSampledLevel is
+// coded as literals only when the addresses do not repeat, and with LZ
+// matching (the frame of zstdLevel) when they come from a few hundred
+// clients; either way it decodes to itself.
+func TestZstdSampledLevel(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	addr := func() string {
+		return fmt.Sprintf("%d.%d.%d.%d", rnd.IntN(224)+1, rnd.IntN(256), rnd.IntN(256), rnd.IntN(256))
+	}
+	pool := make([]string, 300)
+	for i := range pool {
+		pool[i] = addr()
+	}
+	// A data page as the writer makes it: plain values, each after its
+	// 4-byte length.
+	page := func(next func() string) []byte {
+		var b []byte
+		for len(b) < 128<<10 {
+			v := next()
+			b = append(b, byte(len(v)), 0, 0, 0)
+			b = append(b, v...)
+		}
+		return b
+	}
+	codec, err := compress.GetCodec(compress.Codecs.Zstd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want int // the level whose frame the sampled one must equal
+	}{
+		{"distinct addresses", page(addr), zstdLiteralsLevel},
+		{"300 clients", page(func() string { return pool[rnd.IntN(len(pool))] }), zstdLevel},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := codec.EncodeLevel(nil, tc.in, zstdSampledLevel)
+			want := codec.EncodeLevel(nil, tc.in, tc.want)
+			lz := codec.EncodeLevel(nil, tc.in, zstdLevel)
+			lit := codec.EncodeLevel(nil, tc.in, zstdLiteralsLevel)
+			t.Logf("%d bytes: LZ %d (%.2f), literals %d (%.2f), LZ/literals %.0f/64", len(tc.in), len(lz),
+				float64(len(lz))/float64(len(tc.in)), len(lit), float64(len(lit))/float64(len(tc.in)), 64*float64(len(lz))/float64(len(lit)))
+			if !bytes.Equal(got, want) {
+				t.Errorf("sampled frame of %d bytes is not the one of level %d (%d bytes)", len(got), tc.want, len(want))
+			}
+			back, err := compress.Decode(codec, make([]byte, len(tc.in)), got)
+			if err != nil || !bytes.Equal(back, tc.in) {
+				t.Fatalf("decoded %d bytes (%v), want %d equal bytes", len(back), err, len(tc.in))
+			}
+		})
 	}
 }
