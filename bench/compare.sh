@@ -19,9 +19,12 @@
 # The job is the issue's: per-dyno request count, p50/p99/max of service,
 # H12 count. herolog does far more (every section of its default report,
 # with --format json); grep -c only counts lines with code=H12; mawk, when
-# installed, computes per-dyno count and max (no percentiles); DuckDB, when
-# its CLI is installed, runs a regexp query (not tested here: the CLI is not
-# in Debian).
+# installed, computes per-dyno count and max (no percentiles); DuckDB runs the
+# whole job (regexp_extract over the lines, 2 threads) through node and
+# bench/duckdb-job.mjs when node and test/duckdb's npm package are installed
+# (cd test/duckdb && npm install), else through a `duckdb` CLI on the PATH
+# (that branch untested: the CLI is not in Debian), else it is skipped with a
+# line saying so.
 #
 # Not run in CI: it takes minutes and a gigabyte of disk.
 set -euo pipefail
@@ -60,8 +63,15 @@ add "herolog analyze --format json" "'$work/herolog' analyze --format json '$FIL
 if command -v mawk >/dev/null; then
   add "mawk (count, max per dyno)" "mawk '/heroku\\[router\\]/ { d = \"\"; s = -1; for (i = 1; i <= NF; i++) { if (\$i ~ /^dyno=/) d = substr(\$i, 6); else if (\$i ~ /^service=/) s = substr(\$i, 9) + 0 }; n[d]++; if (s > m[d]) m[d] = s } /code=H12/ { h++ } END { for (d in n) print d, n[d], m[d]; print \"H12\", h }' '$FILE' >/dev/null"
 fi
-if command -v duckdb >/dev/null; then
+duckdb_note=
+if command -v node >/dev/null && [ -d test/duckdb/node_modules/@duckdb/node-api ]; then
+  duckdb_note="duckdb: @duckdb/node-api $(sed -n 's/^ *"version": *"\(.*\)",*$/\1/p' test/duckdb/node_modules/@duckdb/node-api/package.json | head -1) through node $(node --version) (bench/duckdb-job.mjs, 2 threads; the time includes node's start)"
+  add "duckdb (node, regexp over lines)" "node bench/duckdb-job.mjs '$FILE' >/dev/null"
+elif command -v duckdb >/dev/null; then
+  duckdb_note="duckdb: CLI $(duckdb --version 2>/dev/null | head -1)"
   add "duckdb (regexp over lines)" "duckdb -c \"SET threads=$(nproc); WITH l AS (SELECT column0 AS line FROM read_csv('$FILE', columns={'column0': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false) WHERE line LIKE '%heroku[router]%'), r AS (SELECT regexp_extract(line, 'dyno=(\\\\S*)', 1) AS dyno, TRY_CAST(regexp_extract(line, 'service=(\\\\d+)', 1) AS BIGINT) AS service, line LIKE '%code=H12%' AS h12 FROM l) SELECT dyno, count(*), quantile_cont(service, 0.5), quantile_cont(service, 0.99), max(service), sum(h12::INT) FROM r GROUP BY dyno\" >/dev/null"
+else
+  duckdb_note="duckdb: skipped (neither node with test/duckdb/node_modules/@duckdb/node-api, i.e. cd test/duckdb && npm install, nor a duckdb CLI on the PATH)"
 fi
 if [ "${GZ:-0}" = 1 ]; then
   add "gzip -dc > /dev/null" "gzip -dc '$FILE.gz' >/dev/null"
@@ -79,6 +89,7 @@ describe() {
 describe
 echo "file: $FILE, $(stat -c %s "$FILE") bytes, $(wc -l <"$FILE") lines, $(grep -c 'heroku\[router\]' "$FILE") router lines"
 echo "rounds: $ROUNDS (tools interleaved within each round)"
+echo "$duckdb_note"
 
 for ((r = 1; r <= ROUNDS; r++)); do
   for i in "${!cmds[@]}"; do
