@@ -29,6 +29,19 @@ func describeRecord(r *Record) string {
 	return fmt.Sprintf("%d@%d %s %q", r.Line, r.Offset, r.Kind, r.Message)
 }
 
+// describeChunk lists what r makes of one chunk, read in place.
+func describeChunk(r *Reader, ch *Chunk) []string {
+	var recs []string
+	r.ResetBytes(ch.Data, ch.Line, ch.Offset)
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return recs
+		}
+		recs = append(recs, describeRecord(rec))
+	}
+}
+
 // recordsChunked lists what Readers make of data cut by a Chunker of the
 // given size, chunk by chunk, in order.
 func recordsChunked(t *testing.T, rd io.Reader, size, maxLine int) (recs []string, c *Chunker) {
@@ -41,14 +54,7 @@ func recordsChunked(t *testing.T, rd io.Reader, size, maxLine int) (recs []strin
 		if ch.Seq != seq {
 			t.Fatalf("chunk %d has Seq %d", seq, ch.Seq)
 		}
-		r.ResetBytes(ch.Data, ch.Line, ch.Offset)
-		for {
-			rec, err := r.Next()
-			if err != nil {
-				break
-			}
-			recs = append(recs, describeRecord(rec))
-		}
+		recs = append(recs, describeChunk(r, &ch)...)
 		if got, want := r.Offset(), ch.Offset+int64(len(ch.Data)); got != want {
 			t.Fatalf("chunk %d: reader ends at byte %d, want %d", ch.Seq, got, want)
 		}
@@ -60,42 +66,37 @@ func recordsChunked(t *testing.T, rd io.Reader, size, maxLine int) (recs []strin
 // gives the same records, line numbers and offsets as one sequential read,
 // whatever the chunk size, including lines longer than a chunk.
 func TestChunkerMatchesReader(t *testing.T) {
-	router := "2014-09-26T02:24:49.103527+00:00 heroku[router]: at=info method=GET path=\"/\" host=a.example dyno=web.1 connect=0ms service=1ms status=200 bytes=2"
-	tests := []struct {
-		name string
-		in   string
-	}{
-		{"empty", ""},
-		{"one newline", "\n"},
-		{"no final newline", "a\nbb\nccc"},
-		{"router lines", strings.Repeat(router+"\n", 7)},
-		{"blank and crlf", "a\r\n\r\n\n  \nb\r\n"},
-		{"over-long lines", "a\n" + strings.Repeat("x", 150) + "\nb\n" + strings.Repeat("y", 45) + "\nc\n" + strings.Repeat("z", 300)},
-		{"long line at the end", "a\n" + strings.Repeat("x", 200)},
-		{"long line ending exactly at a chunk", strings.Repeat("x", 64) + "\nafter\n"},
-		{"mixed", router + "\n" + "2014-09-26T02:24:49+00:00 app[web.1]: hello\n" + strings.Repeat("q", 90) + "\n" + router},
-	}
-	for _, tc := range tests {
+	for _, tc := range chunkerCases() {
 		for _, size := range []int{64, 65, 100, 257, 4096} {
 			t.Run(fmt.Sprintf("%s/%d", tc.name, size), func(t *testing.T) {
 				const maxLine = 40
 				want := recordsSequential([]byte(tc.in), maxLine)
 				got, c := recordsChunked(t, strings.NewReader(tc.in), size, maxLine)
-				if strings.Join(got, "\n") != strings.Join(want, "\n") {
-					t.Fatalf("chunked:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-				}
-				if c.Err() != nil {
-					t.Fatalf("Err() = %v, want nil", c.Err())
-				}
-				var lastLine int64
-				if len(want) > 0 {
-					fmt.Sscan(want[len(want)-1], &lastLine)
-				}
-				if c.Lines() != lastLine {
-					t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
-				}
+				checkChunks(t, got, want, c)
 			})
 		}
+	}
+}
+
+// checkChunks fails t unless the records read in chunks are the sequential
+// ones and c, at a clean end, reports no error and counts every line.
+func checkChunks(t *testing.T, got, want []string, c interface {
+	Err() error
+	Lines() int64
+}) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("chunked:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if c.Err() != nil {
+		t.Fatalf("Err() = %v, want nil", c.Err())
+	}
+	var lastLine int64
+	if len(want) > 0 {
+		fmt.Sscan(want[len(want)-1], &lastLine)
+	}
+	if c.Lines() != lastLine {
+		t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
 	}
 }
 
@@ -179,15 +180,7 @@ func recordsConcurrent(t *testing.T, workers, maxLine int, next func(w int, ch *
 			r.MaxLine = maxLine
 			ch := &chunks[w]
 			for next(w, ch) {
-				var recs []string
-				r.ResetBytes(ch.Data, ch.Line, ch.Offset)
-				for {
-					rec, err := r.Next()
-					if err != nil {
-						break
-					}
-					recs = append(recs, describeRecord(rec))
-				}
+				recs := describeChunk(r, ch)
 				mu.Lock()
 				if _, dup := bySeq[ch.Seq]; dup {
 					errs = append(errs, fmt.Sprintf("chunk %d twice", ch.Seq))
@@ -251,19 +244,7 @@ func TestChunkerAtMatchesReader(t *testing.T) {
 					want := recordsSequential([]byte(tc.in), maxLine)
 					c := newChunkerAt(strings.NewReader(tc.in), int64(len(tc.in)), size, maxLine)
 					got := recordsConcurrent(t, workers, maxLine, func(_ int, ch *Chunk) bool { return c.Next(ch) }, nil)
-					if strings.Join(got, "\n") != strings.Join(want, "\n") {
-						t.Fatalf("chunked:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-					}
-					if c.Err() != nil {
-						t.Fatalf("Err() = %v, want nil", c.Err())
-					}
-					var lastLine int64
-					if len(want) > 0 {
-						fmt.Sscan(want[len(want)-1], &lastLine)
-					}
-					if c.Lines() != lastLine {
-						t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
-					}
+					checkChunks(t, got, want, c)
 				})
 			}
 		}
