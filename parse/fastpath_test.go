@@ -44,20 +44,7 @@ func TestScanKVMatchesReference(t *testing.T) {
 	n, fastHits := 0, 0
 	for _, line := range fastPathLines {
 		for _, m := range mutations(line) {
-			var got, fast, want Record
-			got.reset()
-			fast.reset()
-			want.reset()
-			p.scanKV([]byte(m), &got)
-			p.routerKV([]byte(m), &fast)
-			ref.referenceScanKV([]byte(m), &want)
-			w := fmt.Sprintf("%+v", want)
-			if g := fmt.Sprintf("%+v", got); g != w {
-				t.Fatalf("scanKV(%q):\n got %s\nwant %s", m, g, w)
-			}
-			if g := fmt.Sprintf("%+v", fast); g != w {
-				t.Fatalf("routerKV(%q):\n got %s\nwant %s", m, g, w)
-			}
+			compareScanners(t, p, ref, []byte(m))
 			if p.fastRouter([]byte(m), &Record{}) {
 				fastHits++
 			}
@@ -260,21 +247,29 @@ func FuzzRouterKV(f *testing.F) {
 	seedFuzzRouterMessages(f)
 	p, ref := NewParser(), NewParser()
 	f.Fuzz(func(t *testing.T, m []byte) {
-		var got, fast, want Record
-		got.reset()
-		fast.reset()
-		want.reset()
-		p.scanKV(m, &got)
-		p.routerKV(m, &fast)
-		ref.referenceScanKV(m, &want)
-		w := fmt.Sprintf("%+v", want)
-		if g := fmt.Sprintf("%+v", got); g != w {
-			t.Fatalf("scanKV(%q):\n got %s\nwant %s", m, g, w)
-		}
-		if g := fmt.Sprintf("%+v", fast); g != w {
-			t.Fatalf("routerKV(%q):\n got %s\nwant %s", m, g, w)
-		}
+		compareScanners(t, p, ref, m)
 	})
+}
+
+// compareScanners fails t unless routerKV (the one-pass fast path, else
+// scanKV) and scanKV fill a Record from message m exactly as the
+// straightforward reference scanner does.
+func compareScanners(t *testing.T, p, ref *Parser, m []byte) {
+	t.Helper()
+	var got, fast, want Record
+	got.reset()
+	fast.reset()
+	want.reset()
+	p.scanKV(m, &got)
+	p.routerKV(m, &fast)
+	ref.referenceScanKV(m, &want)
+	w := fmt.Sprintf("%+v", want)
+	if g := fmt.Sprintf("%+v", got); g != w {
+		t.Fatalf("scanKV(%q):\n got %s\nwant %s", m, g, w)
+	}
+	if g := fmt.Sprintf("%+v", fast); g != w {
+		t.Fatalf("routerKV(%q):\n got %s\nwant %s", m, g, w)
+	}
 }
 
 // seedFuzzRouterMessages adds the message part (after "heroku[router]: ")
