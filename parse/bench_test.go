@@ -77,7 +77,12 @@ func BenchmarkReader(b *testing.B) {
 // BenchmarkParseRouter parses router lines only (Parser.Parse, no framing):
 // the hot path of every analysis. Target: ≥ 400 MB/s, 0 allocs.
 func BenchmarkParseRouter(b *testing.B) {
-	lines := routerLines(b)
+	benchParse(b, routerLines(b))
+}
+
+// benchParse parses lines b.N times with one Parser, counting each line's
+// bytes and its newline.
+func benchParse(b *testing.B, lines [][]byte) {
 	var n int64
 	for _, l := range lines {
 		n += int64(len(l)) + 1
@@ -98,23 +103,12 @@ func BenchmarkParseRouter(b *testing.B) {
 // should be rejected or classified cheaply.
 func BenchmarkParseApp(b *testing.B) {
 	var lines [][]byte
-	var n int64
 	for _, l := range bytes.Split(genLog(b, gen.CLI), []byte("\n")) {
 		if len(l) > 0 && !bytes.Contains(l, []byte("heroku[router]: ")) {
 			lines = append(lines, l)
-			n += int64(len(l)) + 1
 		}
 	}
-	p := parse.NewParser()
-	var r parse.Record
-	b.SetBytes(n)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, l := range lines {
-			p.Parse(l, &r)
-		}
-	}
+	benchParse(b, lines)
 }
 
 // TestParseAllocs holds the zero-allocation contract: once the interner has
