@@ -190,6 +190,7 @@ func (r *Reader) ResetBytes(b []byte, line, offset int64) {
 	}
 	r.rd, r.buf, r.start, r.end, r.err = nil, b, 0, len(b), io.EOF
 	r.line, r.offset = line, offset
+	r.escAt, r.hashAt = -1, -1
 }
 
 // ReadAhead runs a Chunker on a goroutine of its own that fills a bounded
