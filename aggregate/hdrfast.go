@@ -112,3 +112,31 @@ func sectionIndex(v int64) int {
 	}
 	return hdrIndex(&sectionGeo, v)
 }
+
+// mergeHist adds from's counts into h, leaving h as h.Merge(from) would,
+// and reports true; false (nothing done) when the fast path is off, the
+// two histograms differ in geometry, or the total would overflow (Merge
+// then decides what to drop). The library's Merge walks from's buckets
+// with its iterator and records each non-empty one with RecordValues
+// (about 35 instructions a bucket); this adds counts index by index and,
+// like the iterator, stops once from's total is reached.
+func mergeHist(h, from *hdrhistogram.Histogram) bool {
+	if !hdrFast {
+		return false
+	}
+	a, b := layoutOf(h), layoutOf(from)
+	if a.lowestDiscernibleValue != b.lowestDiscernibleValue || a.highestTrackableValue != b.highestTrackableValue ||
+		a.significantFigures != b.significantFigures || len(a.counts) != len(b.counts) ||
+		b.totalCount < 0 || a.totalCount > math.MaxInt64-b.totalCount {
+		return false
+	}
+	dst, src := a.counts, b.counts[:len(a.counts)]
+	left := b.totalCount
+	for i := 0; left > 0 && i < len(src); i++ {
+		c := src[i]
+		dst[i] += c
+		left -= c
+	}
+	a.totalCount += b.totalCount
+	return true
+}

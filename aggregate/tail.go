@@ -97,7 +97,7 @@ func (d *hist2) merge(o *hist2) {
 	if o.Max > d.Max {
 		d.Max = o.Max
 	}
-	if o.H != nil { // nil when o counted requests without service=
+	if o.H != nil && !mergeHist(d.H, o.H) { // nil when o counted requests without service=
 		d.H.Merge(o.H)
 	}
 }
