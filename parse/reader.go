@@ -255,8 +255,13 @@ func (r *Reader) nextLine() (*Record, error) {
 			}
 			// Back-to-back frames after a newline-less frame start are handled
 			// by Next; here the line is one record.
-			s := end - len(line)
-			r.p.parse(line, rec, r.mayHave(&r.escAt, 0x1b, s, end), r.mayHave(&r.hashAt, '#', s, end))
+			// Usually both look-aheads lie past the line: two compares.
+			esc, hash := false, false
+			if r.escAt < end || r.hashAt < end {
+				s := end - len(line)
+				esc, hash = r.mayHave(&r.escAt, 0x1b, s, end), r.mayHave(&r.hashAt, '#', s, end)
+			}
+			r.p.parse(line, rec, esc, hash)
 			return rec, nil
 		}
 		scanned = r.end - r.start
