@@ -36,7 +36,7 @@ func sectionValueAt(idx int) int64 {
 // bytes (8 in an index<<48 | count word, 16 KB for the whole histogram).
 // It returns nil when a count is negative.
 func compactHist(h *hdrhistogram.Histogram) []byte {
-	counts := h.Export().Counts
+	counts := histCounts(h)
 	n, prev := 0, -1
 	for i, c := range counts {
 		if c == 0 {
@@ -81,7 +81,9 @@ func expandHist(sp []byte) *hdrhistogram.Histogram {
 		c, m := binary.Uvarint(sp[k:])
 		sp = sp[k+m:]
 		idx += int(gap)
-		_ = h.RecordValues(sectionValueAt(idx), int64(c))
+		if !addAt(h, idx, int64(c)) {
+			_ = h.RecordValues(sectionValueAt(idx), int64(c))
+		}
 	}
 	return h
 }

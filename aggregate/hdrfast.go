@@ -140,3 +140,30 @@ func mergeHist(h, from *hdrhistogram.Histogram) bool {
 	a.totalCount += b.totalCount
 	return true
 }
+
+// histCounts returns h's counts to read, without the copy Export makes
+// (a copy of the library's own slice when the mirror matches; callers must
+// not modify it).
+func histCounts(h *hdrhistogram.Histogram) []int64 {
+	if !hdrFast {
+		return h.Export().Counts
+	}
+	return layoutOf(h).counts
+}
+
+// addAt adds n (> 0) to bucket idx of h, as RecordValues of a value of
+// that bucket would, and reports true; false (nothing done) when the fast
+// path is off, idx is out of range, n is not positive or the total would
+// overflow.
+func addAt(h *hdrhistogram.Histogram, idx int, n int64) bool {
+	if !hdrFast || n <= 0 {
+		return false
+	}
+	l := layoutOf(h)
+	if uint(idx) >= uint(len(l.counts)) || l.totalCount > math.MaxInt64-n {
+		return false
+	}
+	l.counts[idx] += n
+	l.totalCount += n
+	return true
+}
