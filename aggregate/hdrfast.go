@@ -141,14 +141,26 @@ func mergeHist(h, from *hdrhistogram.Histogram) bool {
 	return true
 }
 
-// histCounts returns h's counts to read, without the copy Export makes
-// (a copy of the library's own slice when the mirror matches; callers must
-// not modify it).
+// histCounts returns h's counts to read, without the copy Export makes:
+// when the mirror matches, the library's own slice (callers must not
+// modify it) cut after its last non-zero count.
 func histCounts(h *hdrhistogram.Histogram) []int64 {
 	if !hdrFast {
 		return h.Export().Counts
 	}
-	return layoutOf(h).counts
+	l := layoutOf(h)
+	// Up to the last non-zero count, found as the counts reach the total
+	// (all of them if they never do, or when one is negative).
+	left := l.totalCount
+	for i, c := range l.counts {
+		if c < 0 {
+			break
+		}
+		if left -= c; left <= 0 {
+			return l.counts[:i+1]
+		}
+	}
+	return l.counts
 }
 
 // addAt adds n (> 0) to bucket idx of h, as RecordValues of a value of
