@@ -121,3 +121,34 @@ func TestTimelineStaysBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeCompactBucket: merging a compact bucket (its counts added
+// straight from their compact form) gives what merging it expanded gives.
+func TestMergeCompactBucket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 20; round++ {
+		var into, compact, full tlBucket
+		for i := 0; i < rng.IntN(3000); i++ {
+			into.Service.record(int64(rng.ExpFloat64() * 300))
+		}
+		for i := 0; i < 1+rng.IntN(5000); i++ {
+			v := int64(rng.ExpFloat64() * float64(1+rng.IntN(20000)))
+			compact.Service.record(v)
+			full.Service.record(v)
+		}
+		compact.compact()
+		if compact.sp == nil {
+			t.Fatal("bucket not compact")
+		}
+		want := into
+		if into.Service.H != nil {
+			want.Service.H = hdrhistogram.Import(into.Service.H.Export())
+		}
+		want.merge(&full)
+		into.merge(&compact)
+		if into.Service.Count != want.Service.Count || into.Service.Sum != want.Service.Sum || into.Service.Max != want.Service.Max ||
+			!slices.Equal(into.Service.H.Export().Counts, want.Service.H.Export().Counts) || into.Service.H.TotalCount() != want.Service.H.TotalCount() {
+			t.Fatalf("round %d: merging the compact bucket differs from merging it expanded", round)
+		}
+	}
+}

@@ -225,9 +225,13 @@ func (b *tlBucket) dynoIndex(name string) int {
 
 func (b *tlBucket) merge(o *tlBucket) {
 	b.expand()
-	os, done := o.service()
-	b.Service.merge(&os)
-	done()
+	if o.sp != nil && b.Service.mergeCompact(&o.Service, o.sp) {
+		// o's counts added straight from their compact form
+	} else {
+		os, done := o.service()
+		b.Service.merge(&os)
+		done()
+	}
 	b.Errors += o.Errors
 	for _, od := range o.Dynos {
 		d := b.dyno(od.Dyno)
