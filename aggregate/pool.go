@@ -11,9 +11,50 @@ import (
 // aggregator per chunk and drops it once merged; without reuse each chunk
 // allocates about 3 MB, and the garbage collector runs every few chunks.
 var (
-	histPools [3]sync.Pool // by histKind
-	holBufs   sync.Pool    // *[]holReq, empty
+	histPools   [3]sync.Pool // by histKind
+	holBufs     sync.Pool    // *[]holReq, empty
+	routeCaches sync.Pool    // *routeCache, its entries empty but for their buffers
 )
+
+// newRouteCache returns an empty route cache, from the pool when it holds
+// one (whose entries keep their byte buffers for the paths and templates
+// of this aggregator).
+func newRouteCache() *routeCache {
+	if c, ok := routeCaches.Get().(*routeCache); ok {
+		return c
+	}
+	return new(routeCache)
+}
+
+// putRouteCache empties c (its entries point at the released aggregator's
+// routes) and gives it back to the pool, keeping its buffers up to
+// maxPooledPath bytes (a hostile log's megabyte-long paths are not kept).
+func putRouteCache(c *routeCache) {
+	if c == nil {
+		return
+	}
+	for i := range c.paths {
+		c.paths[i].empty()
+	}
+	for i := range c.ids {
+		c.ids[i].empty()
+	}
+	routeCaches.Put(c)
+}
+
+// maxPooledPath is the largest path or template buffer, in bytes, a
+// pooled route cache keeps.
+const maxPooledPath = 512
+
+func (e *routeEntry) empty() {
+	e.path, e.tmpl, e.stat = e.path[:0], e.tmpl[:0], nil
+	if cap(e.path) > maxPooledPath {
+		e.path = nil
+	}
+	if cap(e.tmpl) > maxPooledPath {
+		e.tmpl = nil
+	}
+}
 
 // histKind names the histogram geometries kept in pools.
 type histKind int
@@ -129,5 +170,6 @@ func (t *tailState) release() {
 		putHolBuf(d.First)
 		d.Recent, d.First = nil, nil
 	}
+	putRouteCache(t.routeCache)
 	*t = tailState{}
 }

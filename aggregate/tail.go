@@ -201,7 +201,7 @@ type routeEntry struct {
 // route returns the cache entry of path, templating it on a miss.
 func (t *tailState) route(path []byte) *routeEntry {
 	if t.routeCache == nil {
-		t.routeCache = new(routeCache)
+		t.routeCache = newRouteCache()
 	}
 	n := len(path)
 	var h uint32
