@@ -83,7 +83,11 @@ func FuzzReader(f *testing.F) {
 		if rd.Offset() != int64(len(data)) {
 			t.Fatalf("consumed %d of %d bytes", rd.Offset(), len(data))
 		}
-		compareReaders(t, whole, p, data)
+		if bytes.IndexByte(data, 0x1b) >= 0 || bytes.IndexByte(data, '#') >= 0 {
+			// (Without either byte the look-ahead can only say "none",
+			// as Parse's own searches would.)
+			compareReaders(t, whole, p, data)
+		}
 	})
 }
 
