@@ -27,6 +27,11 @@ import (
 // name, type and offset); otherwise every record takes RecordValue, as
 // before. TestHDRFastMatchesRecordValue checks, for each geometry herolog
 // uses, that the fast record leaves a histogram equal to RecordValue's.
+//
+// Merges of two histograms of one geometry (mergeHist) and the timeline's
+// compaction (histCounts, addAt) go through the same mirror:
+// TestMergeHistMatchesMerge, TestCompactBucket and TestMergeCompactBucket
+// check them against the library.
 
 // hdrLayout is hdrhistogram.Histogram's layout (v1.4.0).
 type hdrLayout struct {
