@@ -584,6 +584,16 @@ func (a *Aggregator) Merge(b *Aggregator) error {
 	return nil
 }
 
+// ShiftLines adds n to the line number of every problem recorded so far:
+// an aggregator fed one chunk of an input whose records were numbered from
+// the chunk's start (parse.ChunkerAt.RelativeLines) is given the lines
+// before the chunk this way before it is merged.
+func (a *Aggregator) ShiftLines(n int64) {
+	for i := range a.problems {
+		a.problems[i].Line += n
+	}
+}
+
 // lazyTotalGroups is the most groups the total's histograms are rebuilt
 // from (syncTotal); past it they are recorded per request.
 const lazyTotalGroups = 32

@@ -2,7 +2,9 @@ package parse
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"runtime/debug"
 	"sync"
 )
 
@@ -51,6 +53,17 @@ type Chunk struct {
 
 	buf []byte
 	mem *chunkMem // what buf is in, kept alive with the Chunk
+
+	mapped []byte   // the input mapped for the chunk (ChunkerAt.Map), or nil
+	mapper MapperAt // what mapped it
+}
+
+// unmap releases ch's mapping, if any.
+func (ch *Chunk) unmap() {
+	if ch.mapped != nil {
+		ch.mapper.Unmap(ch.mapped)
+		ch.mapped, ch.mapper = nil, nil
+	}
 }
 
 // chunkMem is a chunk's buffer (see newChunkMem). Data handed out from it
@@ -293,10 +306,12 @@ func (r *ReadAhead) Lines() int64 { return r.c.Lines() }
 // as Chunker does.
 type ChunkerAt struct {
 	ra      io.ReaderAt
-	n       int64 // input size
-	size    int   // chunk size
-	maxLine int   // bytes read past a range for its last line, at most
-	probe   int   // bytes read past a range at first (chunkProbe)
+	n       int64    // input size
+	size    int      // chunk size
+	maxLine int      // bytes read past a range for its last line, at most
+	probe   int      // bytes read past a range at first (chunkProbe)
+	mapper  MapperAt // chunks are mapped, not read (Map), when not nil
+	rel     bool     // lines are not counted (RelativeLines)
 
 	mu        sync.Mutex
 	turn      *sync.Cond
@@ -331,12 +346,57 @@ func newChunkerAt(ra io.ReaderAt, n int64, size, maxLine int) *ChunkerAt {
 	return c
 }
 
+// MapperAt is an io.ReaderAt that can also map its input into memory
+// (input.Source's reader of a regular file, with mmap).
+type MapperAt interface {
+	io.ReaderAt
+	// MapAt maps size bytes of the input from off, a multiple of 4096,
+	// read-only; it fails, and the bytes are read with ReadAt instead,
+	// where mapping is not supported.
+	MapAt(off int64, size int) ([]byte, error)
+	// Unmap releases bytes returned by MapAt.
+	Unmap(b []byte) error
+}
+
+// ErrShrunk is the read error of a mapped input (ChunkerAt.Map) that
+// became shorter than its size while it was read.
+var ErrShrunk = errors.New("the file shrank while it was read")
+
+// IsFault reports whether v, a value recovered from a panic, is a memory
+// fault, such as reading a mapped page past the end of a file that shrank
+// (with debug.SetPanicOnFault set).
+func IsFault(v any) bool {
+	_, ok := v.(interface{ Addr() uintptr })
+	return ok
+}
+
+// Map makes the ChunkerAt map each chunk's bytes into memory (from the
+// page cache, where a regular file's are) instead of copying them into
+// the Chunk's buffer, if its input is a MapperAt; it reports whether it
+// is. The bytes stay mapped until the Chunk is passed to Next again,
+// which unmaps them (and does at the end). The caller must then read
+// Chunk.Data with debug.SetPanicOnFault set, and treat a fault (IsFault)
+// as the read error ErrShrunk: a file that shrinks while it is mapped
+// faults where a read would fail. Call it before the first Next.
+func (c *ChunkerAt) Map() bool {
+	c.mapper, _ = c.ra.(MapperAt)
+	return c.mapper != nil
+}
+
+// RelativeLines makes the ChunkerAt skip counting each chunk's lines:
+// every Chunk's Line is then 0, so records are numbered from the start of
+// their chunk, and Lines returns 0. The caller adds the lines of the
+// chunks before (a Reader's Line after parsing a chunk) where it needs
+// true line numbers. Call it before the first Next.
+func (c *ChunkerAt) RelativeLines() { c.rel = true }
+
 // Next fills ch with the next chunk, reading it into ch's buffer. It
 // returns false at the end of input or after a read error (see Err). It is
 // safe for concurrent use: chunks are handed out in order, and every chunk
 // handed out before a read error is delivered. A chunk may be empty (a
 // long line covers its whole range).
 func (c *ChunkerAt) Next(ch *Chunk) bool {
+	ch.unmap()
 	c.mu.Lock()
 	if c.end {
 		c.mu.Unlock()
@@ -361,9 +421,11 @@ func (c *ChunkerAt) Next(ch *Chunk) bool {
 	c.published++
 	c.turn.Broadcast()
 	if c.end {
+		ch.unmap()
 		return false // an earlier chunk met a read error
 	}
 	if err != nil {
+		ch.unmap()
 		c.err, c.end = err, true
 		return false
 	}
@@ -377,22 +439,29 @@ func (c *ChunkerAt) Next(ch *Chunk) bool {
 // returns its lines (data, a sub-slice of ch.buf), their offset in the
 // input, their count, and whether it is the last chunk.
 func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int64, last bool, err error) {
+	if c.mapper != nil {
+		// A mapped file that shrank faults where a read would fail.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if v := recover(); v != nil {
+				if !IsFault(v) {
+					panic(v)
+				}
+				ch.unmap()
+				data, offset, lines, last, err = nil, 0, 0, false, ErrShrunk
+			}
+		}()
+	}
 	// The byte before the range tells whether a line starts at begin. The
 	// read starts a page earlier, not one byte: the kernel copies from the
-	// page cache about four times slower from an unaligned offset.
+	// page cache about four times slower from an unaligned offset (and a
+	// mapping starts at a page).
 	lead := min(begin, 4096)
 	lo := begin - lead
 	rangeEnd := begin + int64(c.size)
 	hi := min(rangeEnd+int64(c.probe), c.n)
-	ch.grow(max(int(hi-lo), c.size+4096+c.probe), 0) // the same for every chunk
-	buf := ch.buf[:hi-lo]
-	if n, err := c.ra.ReadAt(buf, lo); n < len(buf) {
-		// The file is shorter than its size said (io.ReaderAt returns an
-		// error whenever n < len(buf)); what is left in the reused buffer
-		// must not be read as data.
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
+	buf, err := c.fetch(ch, lo, int(hi-lo), 0)
+	if err != nil {
 		return nil, 0, 0, false, err
 	}
 	// The chunk starts after the first newline at or after begin-1.
@@ -417,12 +486,7 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 			// A long last line: read on, up to MaxLine past the range.
 			old := len(buf)
 			hi = min(rangeEnd+int64(c.maxLine), c.n)
-			ch.grow(int(hi-lo), old)
-			buf = ch.buf[:hi-lo]
-			if n, err := c.ra.ReadAt(buf[old:], lo+int64(old)); n < len(buf)-old {
-				if err == nil || err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
+			if buf, err = c.fetch(ch, lo, int(hi-lo), old); err != nil {
 				return nil, 0, 0, false, err
 			}
 			if j = bytes.IndexByte(buf[old:], '\n'); j >= 0 {
@@ -438,11 +502,43 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 			data = buf[start:] // cut: a Reader skips it as oversize
 		}
 	}
-	lines = int64(bytes.Count(data, nl))
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		lines++
+	if !c.rel {
+		lines = int64(bytes.Count(data, nl))
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			lines++
+		}
 	}
 	return data, lo + int64(start), lines, last, nil
+}
+
+// fetch returns n bytes of the input from lo (a multiple of 4096): mapped
+// (see Map), or read into ch's buffer, whose first have bytes already hold
+// the input from lo.
+func (c *ChunkerAt) fetch(ch *Chunk, lo int64, n, have int) ([]byte, error) {
+	if c.mapper != nil {
+		ch.unmap()
+		if b, err := c.mapper.MapAt(lo, n); err == nil {
+			ch.mapped, ch.mapper = b, c.mapper
+			return b, nil
+		}
+		have = 0 // read it instead
+	}
+	if have == 0 {
+		ch.grow(max(n, c.size+4096+c.probe), 0) // the same for every chunk
+	} else {
+		ch.grow(n, have)
+	}
+	buf := ch.buf[:n]
+	if k, err := c.ra.ReadAt(buf[have:], lo+int64(have)); k < n-have {
+		// The file is shorter than its size said (io.ReaderAt returns an
+		// error whenever k < len(p)); what is left in the reused buffer
+		// must not be read as data.
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf, nil
 }
 
 // Err returns the read error that ended the input, or nil at a clean end.

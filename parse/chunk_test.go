@@ -322,3 +322,138 @@ func TestReadAheadMatchesReader(t *testing.T) {
 		}
 	}
 }
+
+// copyMapper maps by copying into a fresh slice, and counts the mappings
+// not yet released.
+type copyMapper struct {
+	*strings.Reader
+	mu   sync.Mutex
+	live int
+	fail bool // MapAt fails (mapping not supported)
+}
+
+func (m *copyMapper) MapAt(off int64, size int) ([]byte, error) {
+	if m.fail {
+		return nil, errors.ErrUnsupported
+	}
+	if off%4096 != 0 {
+		return nil, fmt.Errorf("MapAt(%d): not at a page", off)
+	}
+	b := make([]byte, size)
+	if n, _ := m.ReadAt(b, off); n < size {
+		return nil, io.ErrUnexpectedEOF
+	}
+	m.mu.Lock()
+	m.live++
+	m.mu.Unlock()
+	return b, nil
+}
+
+func (m *copyMapper) Unmap(b []byte) error {
+	m.mu.Lock()
+	m.live--
+	m.mu.Unlock()
+	clear(b) // a chunk must not be read after it is released
+	return nil
+}
+
+// TestChunkerAtMapped: a mapping ChunkerAt gives the records of one
+// sequential read (a long line past a chunk maps the chunk again, larger),
+// falls back to reading where mapping fails, and releases every mapping
+// once Next has returned false.
+func TestChunkerAtMapped(t *testing.T) {
+	for _, tc := range chunkerCases() {
+		for _, size := range []int{64, 257, 4096, 5000} {
+			for _, fail := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%d/%v", tc.name, size, fail), func(t *testing.T) {
+					const maxLine = 40
+					want := recordsSequential([]byte(tc.in), maxLine)
+					m := &copyMapper{Reader: strings.NewReader(tc.in), fail: fail}
+					c := newChunkerAt(m, int64(len(tc.in)), size, maxLine)
+					if !c.Map() {
+						t.Fatal("Map() = false for a MapperAt")
+					}
+					got := recordsConcurrent(t, 3, maxLine, func(_ int, ch *Chunk) bool { return c.Next(ch) }, nil)
+					checkChunks(t, got, want, c)
+					if m.live != 0 {
+						t.Fatalf("%d mappings left", m.live)
+					}
+				})
+			}
+		}
+	}
+	if c := NewChunkerAt(strings.NewReader("a\n"), 2, 0); c.Map() {
+		t.Fatal("Map() = true for a plain io.ReaderAt")
+	}
+}
+
+// TestChunkerAtRelativeLines: with RelativeLines every chunk's records
+// are numbered from the chunk's start, and adding the lines a Reader
+// counted in the chunks before gives the line numbers of a sequential
+// read.
+func TestChunkerAtRelativeLines(t *testing.T) {
+	for _, tc := range chunkerCases() {
+		for _, size := range []int{64, 100, 4096} {
+			t.Run(fmt.Sprintf("%s/%d", tc.name, size), func(t *testing.T) {
+				const maxLine = 40
+				want := recordsSequential([]byte(tc.in), maxLine)
+				c := newChunkerAt(strings.NewReader(tc.in), int64(len(tc.in)), size, maxLine)
+				c.RelativeLines()
+				type part struct {
+					recs  []*Record
+					lines int64
+				}
+				var (
+					mu    sync.Mutex
+					bySeq = map[int]part{}
+					wg    sync.WaitGroup
+				)
+				for w := 0; w < 3; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						r := NewReader(nil, nil)
+						r.MaxLine = maxLine
+						var ch Chunk
+						for c.Next(&ch) {
+							if ch.Line != 0 {
+								t.Errorf("chunk %d: Line = %d, want 0", ch.Seq, ch.Line)
+							}
+							var p part
+							r.ResetBytes(ch.Data, ch.Line, ch.Offset)
+							for {
+								rec, err := r.Next()
+								if err != nil {
+									break
+								}
+								cp := *rec
+								cp.Message = append([]byte(nil), rec.Message...)
+								p.recs = append(p.recs, &cp)
+							}
+							p.lines = r.Line()
+							mu.Lock()
+							bySeq[ch.Seq] = p
+							mu.Unlock()
+						}
+					}()
+				}
+				wg.Wait()
+				var got []string
+				var base int64
+				for seq := 0; seq < len(bySeq); seq++ {
+					for _, rec := range bySeq[seq].recs {
+						rec.Line += base
+						got = append(got, describeRecord(rec))
+					}
+					base += bySeq[seq].lines
+				}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("chunked:\n%s\nsequential:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+				if c.Lines() != 0 {
+					t.Fatalf("Lines() = %d, want 0", c.Lines())
+				}
+			})
+		}
+	}
+}

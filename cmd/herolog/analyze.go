@@ -190,7 +190,7 @@ func (a *analyzeCmd) Run(e *env) error {
 			})
 	} else {
 		// One aggregator per chunk, merged into agg in input order.
-		res, scanErr = e.scanParallel(a.inputFlags,
+		res, scanErr = e.scanParallelOpts(a.inputFlags, scanOpts{relLines: true},
 			func() recordSink { return &aggSink{aggregate.New(opts)} },
 			func(s recordSink) {
 				chunk := s.(*aggSink).Aggregator
@@ -257,6 +257,10 @@ func (s *aggSink) Add(file string, r *parse.Record) {
 	s.File = file
 	s.Aggregator.Add(r)
 }
+
+// shiftLines adds n to the line numbers of the problems recorded (see
+// lineShifter).
+func (s *aggSink) shiftLines(n int64) { s.Aggregator.ShiftLines(n) }
 
 // pqAggSink aggregates one chunk and keeps its requests for --parquet.
 type pqAggSink struct {

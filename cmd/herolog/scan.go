@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -92,12 +93,26 @@ type scanOpts struct {
 	// (writing Parquet) would otherwise have every worker parse that many
 	// chunks ahead of it.
 	ahead int
+	// relLines: the sinks are lineShifters, so a regular file's chunks
+	// need not have their lines counted before they are parsed
+	// (parse.ChunkerAt.RelativeLines): one pass over the bytes less. Not
+	// with --strict, whose error names the line.
+	relLines bool
+}
+
+// lineShifter is a sink that can renumber the lines it keeps: records of
+// a chunk read with relative lines are numbered from the chunk's start,
+// and shiftLines(n) is called with the lines before the chunk before the
+// sink is merged.
+type lineShifter interface {
+	shiftLines(n int64)
 }
 
 // scanParallelOpts is scanParallel with options.
 func (e *env) scanParallelOpts(f inputFlags, o scanOpts, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
 	pool.chunkSize, pool.ahead = scanChunkSize, len(pool.readers)+2
+	pool.relLines = o.relLines && !f.Strict
 	if o.chunkSize > 0 && scanChunkSize == 0 {
 		pool.chunkSize = o.chunkSize
 	}
@@ -230,6 +245,7 @@ type workerPool struct {
 	readers   []*parse.Reader
 	chunkSize int // see scanOpts
 	ahead     int
+	relLines  bool
 }
 
 // readAheadExtra is how many chunk buffers a stream's read-ahead has
@@ -279,15 +295,18 @@ type chunkResult struct {
 	s       recordSink
 	records int64
 	bytes   int64
+	lines   int64 // physical lines in the chunk
 	err     error // --strict stopped at a bad record, or the scan was interrupted
+	readErr error // a mapped chunk faulted (the file shrank): its sink is not merged
 }
 
 // chunkFeed hands chunks to the workers of a parallel scan: a regular
 // file's workers read their own chunks (parse.ChunkerAt); a stream's
 // chunks are read ahead on a goroutine of their own (parse.ReadAhead).
 type chunkFeed struct {
-	at *parse.ChunkerAt
-	ra *parse.ReadAhead
+	at     *parse.ChunkerAt
+	ra     *parse.ReadAhead
+	mapped bool // at maps the file: chunks are read with a fault guard
 }
 
 // next returns worker w's next chunk, or nil at the end.
@@ -336,6 +355,10 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	}
 	if ra != nil {
 		feed.at = parse.NewChunkerAt(ra, size, pool.chunkSize)
+		feed.mapped = feed.at.Map()
+		if pool.relLines {
+			feed.at.RelativeLines()
+		}
 	} else {
 		feed.ra = parse.NewReadAhead(parse.NewChunker(src, pool.chunkSize), pool.chunks)
 	}
@@ -348,8 +371,9 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 		mu         sync.Mutex
 		room       = sync.NewCond(&mu)
 		pending    = make(map[int]chunkResult)
-		next       int // the next chunk to merge
-		inflight   int // chunks claimed and not yet merged
+		next       int   // the next chunk to merge
+		lines      int64 // physical lines in the chunks merged
+		inflight   int   // chunks claimed and not yet merged
 		res        inputResult
 		strictStop bool
 		stop       atomic.Bool
@@ -374,9 +398,19 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 			if strictStop {
 				continue // after --strict's record nothing counts, as in a sequential scan
 			}
+			if r.readErr != nil {
+				// The sink may hold half a record: it is dropped, and
+				// nothing after it counts.
+				res.readErr, strictStop = r.readErr, true
+				continue
+			}
+			if feed.at != nil && pool.relLines {
+				r.s.(lineShifter).shiftLines(lines)
+			}
 			merge(r.s)
 			res.records += r.records
 			res.bytes += r.bytes
+			lines += r.lines
 			switch {
 			case r.err == errInterrupted:
 				if res.err == nil {
@@ -409,7 +443,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 					mu.Unlock()
 					return
 				}
-				r := e.parseChunk(f, name, ch, rd, newSink(), &stop)
+				r := e.parseChunk(f, name, ch, rd, newSink(), &stop, feed.mapped)
 				feed.done(ch)
 				deliver(r)
 			}
@@ -417,7 +451,16 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	}
 	wg.Wait()
 	if feed.at != nil {
-		res.readErr, res.lines = feed.at.Err(), feed.at.Lines()
+		if res.readErr == nil {
+			res.readErr = feed.at.Err()
+		}
+		if errors.Is(res.readErr, parse.ErrShrunk) {
+			res.readErr = fmt.Errorf("%s: %w", name, res.readErr)
+		}
+		res.lines = feed.at.Lines()
+		if pool.relLines {
+			res.lines = lines
+		}
 		return res
 	}
 	if stop.Load() && e.ctx.Err() == nil && name == displayName(input.Stdin) {
@@ -441,9 +484,23 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 
 // parseChunk parses one chunk into s. It stops at a bad record with
 // --strict, or when the scan is interrupted, and then tells the other
-// workers to stop claiming chunks.
-func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.Reader, s recordSink, stop *atomic.Bool) chunkResult {
-	res := chunkResult{seq: ch.Seq, s: s}
+// workers to stop claiming chunks. With mapped, ch.Data is a mapped file
+// (parse.ChunkerAt.Map), which faults if the file shrank: the fault is
+// caught and ends the chunk and the scan with parse.ErrShrunk.
+func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.Reader, s recordSink, stop *atomic.Bool, mapped bool) (res chunkResult) {
+	res = chunkResult{seq: ch.Seq, s: s}
+	if mapped {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if v := recover(); v != nil {
+				if !parse.IsFault(v) {
+					panic(v)
+				}
+				res.readErr = parse.ErrShrunk
+				stop.Store(true)
+			}
+		}()
+	}
 	rd.ResetBytes(ch.Data, ch.Line, ch.Offset)
 	for {
 		rec, err := rd.Next()
@@ -463,7 +520,7 @@ func (e *env) parseChunk(f inputFlags, name string, ch *parse.Chunk, rd *parse.R
 			break
 		}
 	}
-	res.bytes = rd.Offset() - ch.Offset
+	res.bytes, res.lines = rd.Offset()-ch.Offset, rd.Line()-ch.Line
 	e.progress.addLines(res.records)
 	return res
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
@@ -270,5 +271,37 @@ func TestScanStdinCompressedStopsEarly(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestScanParallelFileShrinks: a regular file cut short while its mapped
+// chunks are parsed (a log rotated with copytruncate) is a read error
+// naming the file, not a crash, and the chunks before are kept.
+func TestScanParallelFileShrinks(t *testing.T) {
+	old := scanChunkSize
+	scanChunkSize = 2 << 20
+	defer func() { scanChunkSize = old }()
+	plain, _, _, _, _ := scanFixtures(t, t.TempDir())
+	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	var once sync.Once
+	res, err := e.scanParallel(inputFlags{Files: []string{plain}},
+		func() recordSink {
+			return sinkFunc(func(string, *parse.Record) {
+				once.Do(func() {
+					if err := os.Truncate(plain, 4096); err != nil {
+						t.Error(err)
+					}
+				})
+			})
+		},
+		func(recordSink) {})
+	if err != nil {
+		t.Fatalf("error %v, want a read error in the result", err)
+	}
+	if !res.failed || len(res.inputs) != 1 || !strings.Contains(res.inputs[0].Error, "shrank") || !strings.Contains(res.inputs[0].Error, plain) {
+		t.Fatalf("failed %v, inputs %+v: want the file reported as shrunk", res.failed, res.inputs)
+	}
+	if !strings.Contains(e.stderr.(*bytes.Buffer).String(), "shrank") {
+		t.Fatalf("stderr %q: want the read error", e.stderr)
 	}
 }
