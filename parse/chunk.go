@@ -294,8 +294,11 @@ func (r *ReadAhead) Lines() int64 { return r.c.Lines() }
 // ChunkerAt cuts a regular file (an io.ReaderAt of known size) into chunks
 // that end at line boundaries, like Chunker, but reads each chunk in the
 // goroutine that asked for it and outside any lock, so that reading runs
-// in parallel. Chunk k holds the lines that start in bytes
-// [k*size, (k+1)*size): its reader reads that range and a little after it,
+// in parallel. Each chunk holds the lines that start in its range of the
+// input, the ranges being size bytes one after the other, except over the
+// last 2*size bytes, cut into ranges four times smaller so that workers
+// finish closer together. A chunk's reader reads its range and a little
+// after it,
 // skips the end of a line that began before the range and reads on to the
 // end of the last line that begins in it. Only the line counts, needed for
 // line numbers, are passed from one chunk to the next, in order, under a
@@ -316,6 +319,7 @@ type ChunkerAt struct {
 	mu        sync.Mutex
 	turn      *sync.Cond
 	claimed   int   // chunks handed out
+	next      int64 // the range of the next chunk handed out starts here
 	published int   // chunks whose line count is known
 	line      int64 // physical lines before chunk published
 	err       error // the first read error, in input order
@@ -403,15 +407,22 @@ func (c *ChunkerAt) Next(ch *Chunk) bool {
 		return false
 	}
 	k := c.claimed
-	begin := int64(k) * int64(c.size)
+	begin := c.next
 	if begin >= c.n {
 		c.mu.Unlock()
 		return false // empty input, or the previous chunk was the last
 	}
+	size := int64(c.size)
+	if c.n-begin < 2*size {
+		// The last two chunks' worth are cut four times finer, so that the
+		// workers finish closer together.
+		size = max(size/4, min(size, 2*int64(c.maxLine)))
+	}
 	c.claimed++
+	c.next += size
 	c.mu.Unlock()
 
-	data, offset, lines, last, err := c.read(ch, begin)
+	data, offset, lines, last, err := c.read(ch, begin, begin+size)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -435,10 +446,10 @@ func (c *ChunkerAt) Next(ch *Chunk) bool {
 	return true
 }
 
-// read reads the chunk whose range starts at begin into ch's buffer and
-// returns its lines (data, a sub-slice of ch.buf), their offset in the
+// read reads the chunk whose range is [begin, rangeEnd) into ch's buffer
+// and returns its lines (data, a sub-slice of ch.buf), their offset in the
 // input, their count, and whether it is the last chunk.
-func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int64, last bool, err error) {
+func (c *ChunkerAt) read(ch *Chunk, begin, rangeEnd int64) (data []byte, offset, lines int64, last bool, err error) {
 	if c.mapper != nil {
 		// A mapped file that shrank faults where a read would fail.
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -458,7 +469,6 @@ func (c *ChunkerAt) read(ch *Chunk, begin int64) (data []byte, offset, lines int
 	// mapping starts at a page).
 	lead := min(begin, 4096)
 	lo := begin - lead
-	rangeEnd := begin + int64(c.size)
 	hi := min(rangeEnd+int64(c.probe), c.n)
 	buf, err := c.fetch(ch, lo, int(hi-lo), 0)
 	if err != nil {

@@ -83,6 +83,13 @@ func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(r
 	return e.scanParallelOpts(f, scanOpts{}, newSink, merge)
 }
 
+// mappedChunkSize is the size of the chunks of a regular file whose
+// chunks are mapped (parse.ChunkerAt.Map) when no size is set: with no
+// buffer to fill, a larger chunk costs only its mapping (two workers' map
+// 2 x 16 MiB at once), and halves the per-chunk work (a fresh aggregator,
+// a merge) of DefaultChunkSize.
+const mappedChunkSize = 16 << 20
+
 // scanOpts tune a parallel scan for sinks that are large or slow to merge.
 type scanOpts struct {
 	// chunkSize is the size of the chunks (scanChunkSize, else
@@ -354,7 +361,11 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 		return res
 	}
 	if ra != nil {
-		feed.at = parse.NewChunkerAt(ra, size, pool.chunkSize)
+		cs := pool.chunkSize
+		if _, ok := ra.(parse.MapperAt); ok && cs == 0 {
+			cs = mappedChunkSize
+		}
+		feed.at = parse.NewChunkerAt(ra, size, cs)
 		feed.mapped = feed.at.Map()
 		if pool.relLines {
 			feed.at.RelativeLines()
