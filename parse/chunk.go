@@ -58,6 +58,12 @@ type Chunk struct {
 	mapper MapperAt // what mapped it
 }
 
+// Release unmaps the window of the input that ch.Data is in, if it is
+// mapped (ChunkerAt.Map); ch.Data must not be used after. ChunkerAt.Next
+// does it before it fills ch again, and when it returns false: call it
+// for a chunk that is not passed to Next again.
+func (ch *Chunk) Release() { ch.unmap() }
+
 // unmap releases ch's mapping, if any.
 func (ch *Chunk) unmap() {
 	if ch.mapped != nil {

@@ -462,6 +462,9 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	}
 	wg.Wait()
 	if feed.at != nil {
+		for _, ch := range pool.chunks[:workers] {
+			ch.Release() // a worker stopped early did not call Next again
+		}
 		if res.readErr == nil {
 			res.readErr = feed.at.Err()
 		}
