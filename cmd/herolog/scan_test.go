@@ -74,6 +74,9 @@ func runScan(t *testing.T, files []string, strict, parallel bool) (report, errMs
 	return runScanStdin(t, files, "", strict, parallel)
 }
 
+// runScanOpts are the options of runScan's parallel scans.
+var runScanOpts scanOpts
+
 // runScanStdin is runScan with standard input reading stdin (a file's
 // contents: "" for none).
 func runScanStdin(t *testing.T, files []string, stdin string, strict, parallel bool) (report, errMsg, stderr string) {
@@ -93,7 +96,7 @@ func runScanStdin(t *testing.T, files []string, stdin string, strict, parallel b
 	var res scanResult
 	var err error
 	if parallel {
-		res, err = e.scanParallel(f, func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} },
+		res, err = e.scanParallelOpts(f, runScanOpts, func() recordSink { return &aggSink{aggregate.New(aggregate.Options{})} },
 			func(s recordSink) { agg.Merge(s.(*aggSink).Aggregator) })
 	} else {
 		res, err = e.scan(f, func(file string, r *parse.Record) {
@@ -116,7 +119,9 @@ func runScanStdin(t *testing.T, files []string, stdin string, strict, parallel b
 // TestScanParallelMatchesSequential: the parallel scan gives exactly the
 // report, error and messages of the sequential one: counts, histograms,
 // problems with their file:line, --strict's first bad line, a truncated
-// gzip's "after line N", framed input, several inputs in order.
+// gzip's "after line N", framed input, several inputs in order; with the
+// lines of a regular file's chunks counted before they are parsed, and
+// with analyze's relative line numbers shifted at merge (relLines).
 func TestScanParallelMatchesSequential(t *testing.T) {
 	old := scanChunkSize
 	scanChunkSize = 2 << 20 // several chunks per input
@@ -149,29 +154,33 @@ func TestScanParallelMatchesSequential(t *testing.T) {
 		{name: "strict", files: []string{plain}, strict: true, wantErr: ":" + fmt.Sprint(linesBefore(t, plain, "planted garbage 0")) + ": unparsed"},
 		{name: "strict second input", files: []string{framed, gz}, strict: true, wantErr: "plain.log.gz:"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			seqRep, seqErr, seqStderr := runScanStdin(t, tc.files, tc.stdin, tc.strict, false)
-			parRep, parErr, parStderr := runScanStdin(t, tc.files, tc.stdin, tc.strict, true)
-			if parRep != seqRep {
-				t.Errorf("reports differ:\n%s", firstDiff(parRep, seqRep))
-			}
-			if parErr != seqErr {
-				t.Errorf("error %q, sequential %q", parErr, seqErr)
-			}
-			if parStderr != seqStderr {
-				t.Errorf("stderr %q, sequential %q", parStderr, seqStderr)
-			}
-			if !strings.Contains(parErr, tc.wantErr) || (tc.wantErr == "") != (parErr == "") {
-				t.Errorf("error %q, want one containing %q", parErr, tc.wantErr)
-			}
-			if !strings.Contains(parStderr, tc.wantInErr) {
-				t.Errorf("stderr %q, want %q in it", parStderr, tc.wantInErr)
-			}
-			if !tc.strict && !strings.Contains(parRep, `"reason"`) && (tc.files[0] == plain || tc.stdin == plain) {
-				t.Errorf("the planted lines are not among the problems")
-			}
-		})
+	defer func() { runScanOpts = scanOpts{} }()
+	for _, rel := range []bool{false, true} {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/relLines=%v", tc.name, rel), func(t *testing.T) {
+				runScanOpts = scanOpts{relLines: rel}
+				seqRep, seqErr, seqStderr := runScanStdin(t, tc.files, tc.stdin, tc.strict, false)
+				parRep, parErr, parStderr := runScanStdin(t, tc.files, tc.stdin, tc.strict, true)
+				if parRep != seqRep {
+					t.Errorf("reports differ:\n%s", firstDiff(parRep, seqRep))
+				}
+				if parErr != seqErr {
+					t.Errorf("error %q, sequential %q", parErr, seqErr)
+				}
+				if parStderr != seqStderr {
+					t.Errorf("stderr %q, sequential %q", parStderr, seqStderr)
+				}
+				if !strings.Contains(parErr, tc.wantErr) || (tc.wantErr == "") != (parErr == "") {
+					t.Errorf("error %q, want one containing %q", parErr, tc.wantErr)
+				}
+				if !strings.Contains(parStderr, tc.wantInErr) {
+					t.Errorf("stderr %q, want %q in it", parStderr, tc.wantInErr)
+				}
+				if !tc.strict && !strings.Contains(parRep, `"reason"`) && (tc.files[0] == plain || tc.stdin == plain) {
+					t.Errorf("the planted lines are not among the problems")
+				}
+			})
+		}
 	}
 }
 
