@@ -84,11 +84,15 @@ func (e *env) scanParallel(f inputFlags, newSink func() recordSink, merge func(r
 }
 
 // mappedChunkSize is the size of the chunks of a regular file whose
-// chunks are mapped (parse.ChunkerAt.Map) when no size is set: with no
-// buffer to fill, a larger chunk costs only its mapping (two workers' map
-// 2 x 16 MiB at once), and halves the per-chunk work (a fresh aggregator,
-// a merge) of DefaultChunkSize.
-const mappedChunkSize = 16 << 20
+// chunks are mapped (parse.ChunkerAt.Map) when no size is set, for the
+// given number of workers: with no buffer to fill, a larger chunk costs
+// only its mapping, and at 16 MiB halves the per-chunk work (a fresh
+// aggregator, a merge) of DefaultChunkSize. Each worker has one chunk
+// mapped, counted in RSS, at a time: together they map 32 MiB at most
+// (16 MiB each for two workers, 8 for four), and 4 MiB each past eight.
+func mappedChunkSize(workers int) int {
+	return min(16<<20, max(4<<20, (32<<20)/max(workers, 1)))
+}
 
 // scanOpts tune a parallel scan for sinks that are large or slow to merge.
 type scanOpts struct {
@@ -363,7 +367,7 @@ func (e *env) readParallel(f inputFlags, name string, src io.Reader, pool *worke
 	if ra != nil {
 		cs := pool.chunkSize
 		if _, ok := ra.(parse.MapperAt); ok && cs == 0 {
-			cs = mappedChunkSize
+			cs = mappedChunkSize(len(pool.readers))
 		}
 		feed.at = parse.NewChunkerAt(ra, size, cs)
 		feed.mapped = feed.at.Map()
