@@ -1,10 +1,12 @@
 package output
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -40,6 +42,7 @@ type colTable struct {
 	free      chan *colBatch
 	work      chan *colBatch
 	colWork   []chan *colBatch // per column: the batches its encoder has yet to write
+	names     []string         // the columns' names
 	groupDone chan struct{}    // the last batch of a row group is written
 	done      chan struct{}
 	writeErr  atomic.Pointer[error]
@@ -281,12 +284,14 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		free:      make(chan *colBatch, batchesInFlight),
 		work:      make(chan *colBatch, batchesInFlight),
 		colWork:   make([]chan *colBatch, schema.NumFields()),
+		names:     make([]string, schema.NumFields()),
 		groupDone: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		dicts:     make([]*dictIdx, schema.NumFields()),
 	}
 	for i := range t.colWork {
 		t.colWork[i] = make(chan *colBatch, batchesInFlight)
+		t.names[i] = schema.Field(i).Name
 	}
 	for i := 0; i < batchesInFlight; i++ {
 		b := &colBatch{cols: newColBufs(schema)}
@@ -323,6 +328,8 @@ func (t *colTable) encode() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// The column's name in CPU profiles (HEROLOG_CPUPROFILE).
+			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("column", t.names[i])))
 			t.encodeColumn(i, &states[i])
 		}()
 	}
