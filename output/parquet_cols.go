@@ -240,7 +240,8 @@ func (c *colBuf) write() error {
 
 // newColTable starts a file with schema on w. plain names the columns not
 // to dictionary-encode, delta the integer columns to delta-encode
-// (DELTA_BINARY_PACKED: times and line numbers that grow), nostats those
+// (DELTA_BINARY_PACKED: times and line numbers that grow, sizes and
+// durations; their pages are stored unless LZ pays, see zstdStoredLevel), nostats those
 // without min/max statistics, literals those whose pages zstd codes as
 // literals only (random strings; see zstdLiteralsLevel), sampled those
 // coded either way after a trial (see zstdSampledLevel).
@@ -252,7 +253,8 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	props = append(props, parquet.WithDictionaryPageSizeLimit(int64(maxDictBytes)),
 		parquet.WithAllocator(alloc))
 	for _, c := range delta {
-		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
+		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked),
+			parquet.WithCompressionLevelFor(c, zstdStoredLevel))
 	}
 	for _, c := range nostats {
 		props = append(props, parquet.WithStatsFor(c, false))
