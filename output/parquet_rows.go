@@ -25,10 +25,10 @@ import (
 // and maps each local dictionary entry to the writer's dictionary once.
 // A RequestRows is reused with Reset; it is not safe for concurrent use.
 type RequestRows struct {
-	n        int
-	cols     []colBuf     // non-dictionary columns (dictionary ones unused)
-	dicts    []*localDict // dictionary columns; nil for the others
-	routeBuf []byte
+	n      int
+	cols   []colBuf                        // non-dictionary columns (dictionary ones unused)
+	dicts  []*localDict                    // dictionary columns; nil for the others
+	routes *aggregate.RouteCache[struct{}] // templates of recent paths
 
 	// Where AddRows stopped: the next row, and per column the next value.
 	pos  int
@@ -133,10 +133,10 @@ func (d *localDict) insert(key string) int32 {
 func NewRequestRows() *RequestRows {
 	fields := RequestSchema.Fields()
 	b := &RequestRows{
-		cols:     newColBufs(RequestSchema),
-		dicts:    make([]*localDict, len(fields)),
-		vpos:     make([]int, len(fields)),
-		routeBuf: make([]byte, 0, 256),
+		cols:   newColBufs(RequestSchema),
+		dicts:  make([]*localDict, len(fields)),
+		vpos:   make([]int, len(fields)),
+		routes: new(aggregate.RouteCache[struct{}]),
 	}
 	for i, f := range fields {
 		if arrow.TypeEqual(f.Type, dictString) {
@@ -205,8 +205,9 @@ func (b *RequestRows) Add(file string, r *parse.Record) {
 	d[rqHost].bytes(r.Host)
 	c[rqPath].bytes(r.Path)
 	// The same key as analyze --by route: "/" for a request without a path.
-	b.routeBuf = aggregate.Route(b.routeBuf[:0], r.Path)
-	d[rqRoute].bytes(b.routeBuf)
+	// Most paths repeat, or differ only in a last segment that is an id:
+	// the cache keeps their templates.
+	d[rqRoute].bytes(b.routes.Get(r.Path, noValue).Tmpl)
 	switch {
 	case r.Status < 0:
 		c[rqStatus].null()
@@ -233,6 +234,10 @@ func (b *RequestRows) Add(file string, r *parse.Record) {
 	c[rqFwd].bytes(r.Fwd)
 	b.n++
 }
+
+// noValue is the value of every RequestRows.routes entry: the template is
+// all the export needs.
+func noValue([]byte) struct{} { return struct{}{} }
 
 // dictGens numbers the sets of writer dictionaries, so a RequestRows knows
 // when its remaps are stale: a new row group, or another writer.
