@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -43,6 +44,7 @@ type colTable struct {
 	work      chan *colBatch
 	colWork   []chan *colBatch // per column: the batches its encoder has yet to write
 	names     []string         // the columns' names
+	intDict   []bool           // per column: an int32 column with a dictionary (see writeDictInt32)
 	groupDone chan struct{}    // the last batch of a row group is written
 	done      chan struct{}
 	writeErr  atomic.Pointer[error]
@@ -287,13 +289,16 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		work:      make(chan *colBatch, batchesInFlight),
 		colWork:   make([]chan *colBatch, schema.NumFields()),
 		names:     make([]string, schema.NumFields()),
+		intDict:   make([]bool, schema.NumFields()),
 		groupDone: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		dicts:     make([]*dictIdx, schema.NumFields()),
 	}
+	kinds := newColBufs(schema)
 	for i := range t.colWork {
 		t.colWork[i] = make(chan *colBatch, batchesInFlight)
 		t.names[i] = schema.Field(i).Name
+		t.intDict[i] = kinds[i].kind == colInt32 && !slices.Contains(plain, t.names[i]) && !slices.Contains(delta, t.names[i])
 	}
 	for i := 0; i < batchesInFlight; i++ {
 		b := &colBatch{cols: newColBufs(schema)}
@@ -378,9 +383,12 @@ func (t *colTable) encodeColumn(i int, st *dictState) {
 		c := &b.cols[i]
 		if b.n > 0 && c.cw != nil && t.writeErr.Load() == nil {
 			var err error
-			if c.dict {
+			switch {
+			case c.dict:
 				err = c.writeDict(st)
-			} else {
+			case t.intDict[i]:
+				err = c.writeDictInt32(st)
+			default:
 				err = c.write()
 			}
 			if err != nil {
