@@ -26,9 +26,10 @@ import (
 // A RequestRows is reused with Reset; it is not safe for concurrent use.
 type RequestRows struct {
 	n      int
-	cols   []colBuf                        // non-dictionary columns (dictionary ones unused)
-	dicts  []*localDict                    // dictionary columns; nil for the others
-	routes *aggregate.RouteCache[struct{}] // templates of recent paths
+	cols   []colBuf                         // non-dictionary columns (dictionary ones unused)
+	dicts  []*localDict                     // dictionary columns; nil for the others
+	routes *aggregate.RouteCache[routeSlot] // templates of recent paths
+	fill   uint64                           // numbers the fillings between Resets, for routeSlot
 
 	// Where AddRows stopped: the next row, and per column the next value.
 	pos  int
@@ -136,7 +137,8 @@ func NewRequestRows() *RequestRows {
 		cols:   newColBufs(RequestSchema),
 		dicts:  make([]*localDict, len(fields)),
 		vpos:   make([]int, len(fields)),
-		routes: new(aggregate.RouteCache[struct{}]),
+		routes: new(aggregate.RouteCache[routeSlot]),
+		fill:   1,
 	}
 	for i, f := range fields {
 		if arrow.TypeEqual(f.Type, dictString) {
@@ -174,6 +176,7 @@ func (b *RequestRows) Times() iter.Seq2[int64, bool] {
 // Reset empties the buffer, keeping its memory.
 func (b *RequestRows) Reset() {
 	b.n, b.pos, b.gen = 0, 0, 0
+	b.fill++
 	clear(b.vpos)
 	for i := range b.cols {
 		b.cols[i].reset()
@@ -206,8 +209,18 @@ func (b *RequestRows) Add(file string, r *parse.Record) {
 	c[rqPath].bytes(r.Path)
 	// The same key as analyze --by route: "/" for a request without a path.
 	// Most paths repeat, or differ only in a last segment that is an id:
-	// the cache keeps their templates.
-	d[rqRoute].bytes(b.routes.Get(r.Path, noValue).Tmpl)
+	// the cache keeps their templates, and each template's index in the
+	// route column's local dictionary for the current filling.
+	if e := b.routes.Get(r.Path, noSlot); e.Val.fill == b.fill {
+		rd := d[rqRoute]
+		rd.idx = append(rd.idx, e.Val.idx)
+	} else {
+		rd := d[rqRoute]
+		rd.bytes(e.Tmpl)
+		if i := rd.idx[len(rd.idx)-1]; i >= 0 {
+			e.Val = routeSlot{fill: b.fill, idx: i}
+		}
+	}
 	switch {
 	case r.Status < 0:
 		c[rqStatus].null()
@@ -235,9 +248,15 @@ func (b *RequestRows) Add(file string, r *parse.Record) {
 	b.n++
 }
 
-// noValue is the value of every RequestRows.routes entry: the template is
-// all the export needs.
-func noValue([]byte) struct{} { return struct{}{} }
+// routeSlot is a RequestRows.routes entry's index in the route column's
+// local dictionary, valid while fill is the buffer's.
+type routeSlot struct {
+	fill uint64
+	idx  int32
+}
+
+// noSlot is the slot of a new cache entry: none yet.
+func noSlot([]byte) routeSlot { return routeSlot{} }
 
 // dictGens numbers the sets of writer dictionaries, so a RequestRows knows
 // when its remaps are stale: a new row group, or another writer.
