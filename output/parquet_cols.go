@@ -45,6 +45,7 @@ type colTable struct {
 	colWork   []chan *colBatch // per column: the batches its encoder has yet to write
 	names     []string         // the columns' names
 	intDict   []bool           // per column: an int32 column with a dictionary (see writeDictInt32)
+	levels    []int            // zstd levels of the writer's own (newSampledLevel), released at the end
 	groupDone chan struct{}    // the last batch of a row group is written
 	done      chan struct{}
 	writeErr  atomic.Pointer[error]
@@ -246,7 +247,8 @@ func (c *colBuf) write() error {
 // durations; their pages are stored unless LZ pays, see zstdStoredLevel), nostats those
 // without min/max statistics, literals those whose pages zstd codes as
 // literals only (random strings; see zstdLiteralsLevel), sampled those
-// coded either way after a trial (see zstdSampledLevel).
+// coded either way after a trial (see zstdSampledLevel; the trial's
+// choice kept for a few pages, see newSampledLevel).
 func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats, literals, sampled []string) (*colTable, error) {
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
@@ -264,8 +266,13 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	for _, c := range literals {
 		props = append(props, parquet.WithCompressionLevelFor(c, zstdLiteralsLevel))
 	}
+	var levels []int
 	for _, c := range sampled {
-		props = append(props, parquet.WithCompressionLevelFor(c, zstdSampledLevel))
+		// A level of the column's own: the trial's choice holds for a
+		// few pages (see newSampledLevel).
+		l := newSampledLevel()
+		levels = append(levels, l)
+		props = append(props, parquet.WithCompressionLevelFor(c, l))
 	}
 	wp := parquet.NewWriterProperties(props...)
 	ap := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
@@ -281,6 +288,9 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	fw, err := file.NewParquetWriterWithError(sink, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
 	if err != nil {
 		sink.wait()
+		for _, l := range levels {
+			releaseSampledLevel(l)
+		}
 		return nil, err
 	}
 	t := &colTable{
@@ -293,6 +303,7 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		groupDone: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		dicts:     make([]*dictIdx, schema.NumFields()),
+		levels:    levels,
 	}
 	kinds := newColBufs(schema)
 	for i := range t.colWork {
@@ -462,6 +473,7 @@ func (t *colTable) abort() {
 	<-t.done
 	t.fw.Close() // releases what it can; its writes are dropped
 	t.sink.wait()
+	t.releaseLevels()
 	if t.err == nil {
 		t.err = errAborted
 	}
@@ -486,5 +498,13 @@ func (t *colTable) close() error {
 	if err := t.sink.wait(); err != nil && t.err == nil {
 		t.err = fmt.Errorf("writing parquet: %w", err)
 	}
+	t.releaseLevels()
 	return t.err
+}
+
+func (t *colTable) releaseLevels() {
+	for _, l := range t.levels {
+		releaseSampledLevel(l)
+	}
+	t.levels = nil
 }

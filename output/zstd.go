@@ -142,24 +142,7 @@ func (c zstdCodec) EncodeLevel(dst, src []byte, level int) []byte {
 		scratches.Put(s)
 		return dst
 	case zstdSampledLevel:
-		s := scratches.Get().(*huff0.Scratch)
-		e := getEncoder()
-		lz := len(src) <= zstdSampleBytes
-		if !lz {
-			sample := src[:zstdSampleBytes]
-			dst = appendLiteralsFrame(dst[:0], sample, s)
-			lit := len(dst)
-			dst = e.EncodeAll(sample, dst[:0])
-			lz = len(dst)*64 <= lit*zstdSampleLZMax
-		}
-		if lz {
-			dst = e.EncodeAll(src, dst[:0])
-		} else {
-			dst = appendLiteralsFrame(dst[:0], src, s)
-		}
-		putEncoder(e)
-		scratches.Put(s)
-		return dst
+		return sampledFrame(dst, src, nil)
 	case zstdStoredLevel:
 		e := getEncoder()
 		dst = e.EncodeAll(src[:min(len(src), zstdSampleBytes)], dst[:0])
@@ -172,7 +155,106 @@ func (c zstdCodec) EncodeLevel(dst, src []byte, level int) []byte {
 		putEncoder(e)
 		return dst
 	}
+	if level >= zstdSampledKeptBase && level < zstdSampledKeptBase+zstdSampledKeptMax {
+		return sampledFrame(dst, src, sampledKept(level))
+	}
 	return c.Codec.EncodeLevel(dst, src, level)
+}
+
+// sampledFrame codes a page at zstdSampledLevel: LZ matching or literals
+// only, after a trial on its first zstdSampleBytes; with k, the trial's
+// choice is kept for the next zstdSampleKeep pages of the column.
+func sampledFrame(dst, src []byte, k *sampleChoice) []byte {
+	s := scratches.Get().(*huff0.Scratch)
+	e := getEncoder()
+	lz := len(src) <= zstdSampleBytes
+	switch {
+	case lz:
+	case k != nil && k.left > 0:
+		k.left--
+		lz = k.lz
+	default:
+		sample := src[:zstdSampleBytes]
+		dst = appendLiteralsFrame(dst[:0], sample, s)
+		lit := len(dst)
+		dst = e.EncodeAll(sample, dst[:0])
+		lz = len(dst)*64 <= lit*zstdSampleLZMax
+		if k != nil {
+			k.lz, k.left = lz, zstdSampleKeep
+		}
+	}
+	if lz {
+		dst = e.EncodeAll(src, dst[:0])
+	} else {
+		dst = appendLiteralsFrame(dst[:0], src, s)
+	}
+	putEncoder(e)
+	scratches.Put(s)
+	return dst
+}
+
+// zstdSampledKeptBase is the first of the levels newSampledLevel hands
+// out (zstdSampledKeptMax of them, below the other herolog levels): each
+// asks for zstdSampledLevel's frames with the trial's choice kept for
+// zstdSampleKeep pages, one level per column of a writer, whose pages are
+// compressed one after the other, so the file does not depend on other
+// writers.
+const (
+	zstdSampledKeptBase = zstdLiteralsLevel - zstdSampledKeptMax
+	zstdSampledKeptMax  = 1 << 20
+)
+
+// zstdSampleKeep is the number of pages after a trial that take its
+// choice: the LZ trial of a page of addresses that never repeat cost as
+// much as a third of coding the page as literals.
+const zstdSampleKeep = 7
+
+// sampleChoice is the last trial's choice for one column at a kept
+// sampled level, and how many more pages take it.
+type sampleChoice struct {
+	lz   bool
+	left int
+}
+
+var sampledLevels = struct {
+	sync.Mutex
+	next    int
+	choices map[int]*sampleChoice
+}{choices: map[int]*sampleChoice{}}
+
+// newSampledLevel returns a level for one column of one writer: pages
+// coded as at zstdSampledLevel, the trial's choice kept for
+// zstdSampleKeep pages. releaseSampledLevel forgets it.
+func newSampledLevel() int {
+	sampledLevels.Lock()
+	defer sampledLevels.Unlock()
+	for {
+		l := zstdSampledKeptBase + sampledLevels.next
+		sampledLevels.next = (sampledLevels.next + 1) % zstdSampledKeptMax
+		if sampledLevels.choices[l] == nil {
+			sampledLevels.choices[l] = &sampleChoice{}
+			return l
+		}
+	}
+}
+
+func releaseSampledLevel(l int) {
+	sampledLevels.Lock()
+	delete(sampledLevels.choices, l)
+	sampledLevels.Unlock()
+}
+
+// sampledKept returns the choice of a level from newSampledLevel; a level
+// not (or no longer) handed out gets a fresh one each time, as at
+// zstdSampledLevel.
+func sampledKept(l int) *sampleChoice {
+	sampledLevels.Lock()
+	k := sampledLevels.choices[l]
+	sampledLevels.Unlock()
+	if k == nil {
+		k = &sampleChoice{}
+	}
+	return k
 }
 
 // CompressBound is the largest frame EncodeLevel makes of n bytes: the

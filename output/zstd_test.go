@@ -133,6 +133,70 @@ func TestZstdSampledLevel(t *testing.T) {
 	}
 }
 
+// TestZstdSampledKept: at a level from newSampledLevel a page is coded
+// as at zstdSampledLevel, and the next zstdSampleKeep pages take the same
+// choice without a trial whatever they hold; the page after them is tried
+// again. Two such levels keep their choices apart, and a released level
+// tries every page.
+func TestZstdSampledKept(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(11, 12))
+	addr := func() string {
+		return fmt.Sprintf("%d.%d.%d.%d", rnd.IntN(224)+1, rnd.IntN(256), rnd.IntN(256), rnd.IntN(256))
+	}
+	pool := make([]string, 300)
+	for i := range pool {
+		pool[i] = addr()
+	}
+	page := func(next func() string) []byte {
+		var b []byte
+		for len(b) < 128<<10 {
+			v := next()
+			b = append(b, byte(len(v)), 0, 0, 0)
+			b = append(b, v...)
+		}
+		return b
+	}
+	distinct := page(addr)
+	repeated := page(func() string { return pool[rnd.IntN(len(pool))] })
+	codec, err := compress.GetCodec(compress.Codecs.Zstd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lit := codec.EncodeLevel(nil, repeated, zstdLiteralsLevel)
+	lz := codec.EncodeLevel(nil, repeated, zstdLevel)
+	if bytes.Equal(lit, lz) {
+		t.Fatal("the repeated page codes the same both ways")
+	}
+	a, b := newSampledLevel(), newSampledLevel()
+	defer releaseSampledLevel(b)
+	if a == b {
+		t.Fatalf("two writers share level %d", a)
+	}
+	if got, want := codec.EncodeLevel(nil, distinct, a), codec.EncodeLevel(nil, distinct, zstdLiteralsLevel); !bytes.Equal(got, want) {
+		t.Fatal("distinct addresses: not the literals frame")
+	}
+	for i := 0; i < zstdSampleKeep; i++ {
+		if got := codec.EncodeLevel(nil, repeated, a); !bytes.Equal(got, lit) {
+			t.Fatalf("page %d after the trial: not the literals frame the trial chose", i+1)
+		}
+		if got := codec.EncodeLevel(nil, repeated, b); !bytes.Equal(got, lz) {
+			t.Fatalf("page %d at the other level: not the LZ frame", i+1)
+		}
+	}
+	if got := codec.EncodeLevel(nil, repeated, a); !bytes.Equal(got, lz) {
+		t.Fatal("page after the kept ones: not tried again")
+	}
+	back, err := compress.Decode(codec, make([]byte, len(repeated)), lit)
+	if err != nil || !bytes.Equal(back, repeated) {
+		t.Fatalf("decoded %d bytes (%v), want %d equal bytes", len(back), err, len(repeated))
+	}
+	releaseSampledLevel(a)
+	codec.EncodeLevel(nil, distinct, a)
+	if got := codec.EncodeLevel(nil, repeated, a); !bytes.Equal(got, lz) {
+		t.Fatal("released level: the choice was kept")
+	}
+}
+
 // TestZstdStoredLevel: at zstdStoredLevel a page whose first
 // zstdSampleBytes LZ matching cannot shrink by an eighth is stored (raw
 // blocks: the page plus 9 bytes of frame header and 3 per 128 KiB block),
