@@ -91,13 +91,19 @@ func checkChunks(t *testing.T, got, want []string, c interface {
 	if c.Err() != nil {
 		t.Fatalf("Err() = %v, want nil", c.Err())
 	}
-	var lastLine int64
-	if len(want) > 0 {
-		fmt.Sscan(want[len(want)-1], &lastLine)
+	if c.Lines() != lastLine(want) {
+		t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine(want))
 	}
-	if c.Lines() != lastLine {
-		t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
+}
+
+// lastLine returns the line number of the last of the records described
+// (by describeChunk), 0 when there are none.
+func lastLine(records []string) int64 {
+	var n int64
+	if len(records) > 0 {
+		fmt.Sscan(records[len(records)-1], &n)
 	}
+	return n
 }
 
 // TestChunkerReadError: every line before a read error is delivered (the
@@ -316,6 +322,9 @@ func TestReadAheadMatchesReader(t *testing.T) {
 					}
 					if !errors.Is(ra.Err(), errBoom) {
 						t.Fatalf("Err() = %v, want boom", ra.Err())
+					}
+					if ra.Lines() != lastLine(want) {
+						t.Fatalf("Lines() = %d, want %d", ra.Lines(), lastLine(want))
 					}
 				})
 			}
