@@ -36,7 +36,15 @@ func sectionValueAt(idx int) int64 {
 // bytes (8 in an index<<48 | count word, 16 KB for the whole histogram).
 // It returns nil when a count is negative.
 func compactHist(h *hdrhistogram.Histogram) []byte {
-	counts := h.Export().Counts
+	var counts []int64
+	if hdrFast {
+		// The counts in place: Export copies them (16 KB of garbage a
+		// bucket, some 5-8 MB in a burst when a widening timeline
+		// compacts its merged buckets, which raised peak RSS).
+		counts = layoutOf(h).counts
+	} else {
+		counts = h.Export().Counts
+	}
 	n, prev := 0, -1
 	for i, c := range counts {
 		if c == 0 {
