@@ -245,7 +245,7 @@ func (h *hol) dyno(name string) *holDyno {
 	if len(h.Dynos) >= holMaxDynos {
 		return nil
 	}
-	d := &holDyno{Recent: newHolBuf(), First: newHolBuf()}
+	d := &holDyno{Recent: newHolBuf(holRecent), First: newHolBuf(holFirst)}
 	h.Dynos[name] = d
 	return d
 }
