@@ -267,13 +267,12 @@ func (t *tailState) add(r *parse.Record) {
 		e := t.route(r.Path)
 		t.tmpl = e.tmpl
 		e.stat.add(r, idx)
-		route := e.stat.Key
 		d := t.dynoFor(r.Dyno)
 		t.cur = d
 		if r.HasTime {
 			t.timeline.addRequest(r, d, idx)
 			if d.hol != nil {
-				t.hol.add(r, route, d.hol)
+				t.hol.add(r, e.stat.handle(), d.hol)
 			}
 		}
 		t.slowest.add(r)

@@ -59,9 +59,27 @@ type Chunk struct {
 }
 
 // chunkMem is a chunk's buffer (see newChunkMem). Data handed out from it
-// is valid until the Chunk is passed to Next again, and never after the
-// Chunk is garbage.
-type chunkMem struct{ b []byte }
+// is valid until the Chunk is passed to Next again or freed, and never
+// after the Chunk is garbage.
+type chunkMem struct {
+	b       []byte
+	mapped  bool            // b is an anonymous mapping (chunkmem_unix.go)
+	cleanup runtime.Cleanup // unmaps b once the chunkMem is garbage
+}
+
+// Free gives ch's buffer back now (an anonymous mapping is unmapped at
+// once) instead of once ch is garbage and a collection has run: a scan
+// that is over frees its chunks before the report is built, so the
+// report's memory does not come on top of theirs. ch.Data, and anything
+// sliced from it, must not be used afterwards, nor may any goroutine
+// still be reading into ch; ch may be passed to Next again (it then gets
+// a new buffer).
+func (ch *Chunk) Free() {
+	if ch.mem != nil {
+		ch.mem.free()
+	}
+	ch.Data, ch.buf, ch.mem = nil, nil, nil
+}
 
 // grow gives ch a buffer of at least n bytes, keeping its first keep bytes.
 func (ch *Chunk) grow(n, keep int) {
