@@ -36,7 +36,7 @@ func sectionValueAt(idx int) int64 {
 // bytes (8 in an index<<48 | count word, 16 KB for the whole histogram).
 // It returns nil when a count is negative.
 func compactHist(h *hdrhistogram.Histogram) []byte {
-	counts := h.Export().Counts
+	counts := histCounts(h)
 	n, prev := 0, -1
 	for i, c := range counts {
 		if c == 0 {
@@ -75,15 +75,46 @@ func uvarintLen(x uint64) int {
 // compactHist).
 func expandHist(sp []byte) *hdrhistogram.Histogram {
 	h := newHist(histSection)
+	addCompact(h, sp)
+	return h
+}
+
+// addCompact adds the counts sp (made by compactHist) to the section
+// histogram h.
+func addCompact(h *hdrhistogram.Histogram, sp []byte) {
 	idx := -1
 	for len(sp) > 0 {
 		gap, k := binary.Uvarint(sp)
 		c, m := binary.Uvarint(sp[k:])
 		sp = sp[k+m:]
 		idx += int(gap)
-		_ = h.RecordValues(sectionValueAt(idx), int64(c))
+		if !addAt(h, idx, int64(c)) {
+			_ = h.RecordValues(sectionValueAt(idx), int64(c))
+		}
 	}
-	return h
+}
+
+// mergeCompact is merge for an o whose histogram is held compact, as sp
+// (o.H is nil): the counts are added to d's histogram straight from sp,
+// without expanding them into a histogram first. It reports false
+// (nothing done) when the fast path is off, for the caller to expand.
+func (d *hist2) mergeCompact(o *hist2, sp []byte) bool {
+	if !hdrFast {
+		return false
+	}
+	if o.Count == 0 {
+		return true
+	}
+	if d.H == nil {
+		d.H = newHist(histSection)
+	}
+	d.Count += o.Count
+	d.Sum += o.Sum
+	if o.Max > d.Max {
+		d.Max = o.Max
+	}
+	addCompact(d.H, sp)
+	return true
 }
 
 // compact makes b compact, when it holds a histogram.

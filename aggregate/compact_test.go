@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -119,5 +120,79 @@ func TestTimelineStaysBounded(t *testing.T) {
 			t.Logf("%d buckets of %v, at most %d full histograms at once, compact counts %d KB",
 				len(tl.Buckets), time.Duration(tl.width())*time.Microsecond, maxFull, cb>>10)
 		})
+	}
+}
+
+// TestMergeCompactBucket: merging a compact bucket (its counts added
+// straight from their compact form) gives what merging it expanded gives.
+func TestMergeCompactBucket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 20; round++ {
+		var into, compact, full tlBucket
+		for i := 0; i < rng.IntN(3000); i++ {
+			into.Service.record(int64(rng.ExpFloat64() * 300))
+		}
+		for i := 0; i < 1+rng.IntN(5000); i++ {
+			v := int64(rng.ExpFloat64() * float64(1+rng.IntN(20000)))
+			compact.Service.record(v)
+			full.Service.record(v)
+		}
+		compact.compact()
+		if compact.sp == nil {
+			t.Fatal("bucket not compact")
+		}
+		want := into
+		if into.Service.H != nil {
+			want.Service.H = hdrhistogram.Import(into.Service.H.Export())
+		}
+		want.merge(&full)
+		into.merge(&compact)
+		if into.Service.Count != want.Service.Count || into.Service.Sum != want.Service.Sum || into.Service.Max != want.Service.Max ||
+			!slices.Equal(into.Service.H.Export().Counts, want.Service.H.Export().Counts) || into.Service.H.TotalCount() != want.Service.H.TotalCount() {
+			t.Fatalf("round %d: merging the compact bucket differs from merging it expanded", round)
+		}
+	}
+}
+
+// TestWideningAllocatesLittle: when the timeline widens, folding 1,500
+// compact buckets into 300 allocates about their compact counts again (the
+// merged buckets' new ones, 1 MB here), not a 16 KB histogram (and
+// Export's 16 KB copy of its counts) per merged bucket: those made the
+// widenings the peak RSS of a long run (a 5-14 MB spike; 10 MB allocated
+// here).
+func TestWideningAllocatesLittle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var a tailState
+	a.init(Options{}.withDefaults())
+	tl := &a.timeline
+	add := func(us int64) {
+		r := parse.Record{Kind: parse.KindRouter, HasTime: true, Time: us, Dyno: "web." + strconv.Itoa(rng.IntN(4)),
+			Service: int64(rng.ExpFloat64() * 300), Status: 200, Path: []byte("/")}
+		a.add(&r)
+	}
+	for m := int64(0); m < MaxTimelineBuckets; m++ {
+		for i := 0; i < 200; i++ {
+			add(m*60e6 + rng.Int64N(60e6))
+		}
+	}
+	if tl.Step != 0 || len(tl.Buckets) != MaxTimelineBuckets {
+		t.Fatalf("before: step %d, %d buckets; want 0 and %d", tl.Step, len(tl.Buckets), MaxTimelineBuckets)
+	}
+	_, compactBytes := timelineHeld(tl)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	add(MaxTimelineBuckets * 60e6) // one bucket too many: widens to 5 minutes
+	runtime.ReadMemStats(&after)
+	if tl.Step != 1 {
+		t.Fatalf("step %d after the widening, want 1", tl.Step)
+	}
+	full, _ := timelineHeld(tl)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("widening allocated %d KB; compact counts were %d KB; %d full histograms after", alloc>>10, compactBytes>>10, full)
+	if limit := 2*uint64(compactBytes) + 512<<10; alloc > limit {
+		t.Errorf("widening allocated %d KB, want at most %d KB (twice the compact counts and a little)", alloc>>10, limit>>10)
+	}
+	if full > 3 {
+		t.Errorf("%d buckets hold a full histogram after the widening, want at most 3", full)
 	}
 }

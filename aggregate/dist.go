@@ -185,7 +185,9 @@ func (d *Dist) mergeHist(o *Dist) {
 		return
 	}
 	d.materialize()
-	d.h.Merge(o.h)
+	if !mergeHist(d.h, o.h) {
+		d.h.Merge(o.h)
+	}
 }
 
 // Quantile returns the value at quantile q (a fraction, 0 to 1) in ms,

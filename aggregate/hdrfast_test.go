@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -68,5 +69,53 @@ func TestSameLayoutRejectsOtherStructs(t *testing.T) {
 	}
 	if !sameLayout(reflect.TypeFor[hdrLayout](), reflect.TypeFor[hdrLayout]()) {
 		t.Fatal("a struct failed the layout check against itself")
+	}
+}
+
+// TestMergeHistMatchesMerge: the fast merge leaves each geometry herolog
+// uses exactly as the library's Merge does (empty, one-value, clustered
+// and spread histograms, into empty and full ones), and declines
+// histograms of another geometry and totals that would overflow.
+func TestMergeHistMatchesMerge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, k := range []histKind{histSection, histService, histConnect} {
+		hi := newHist(k).HighestTrackableValue()
+		fill := func(n int, spread int64) *hdrhistogram.Histogram {
+			h := newHist(k)
+			for i := 0; i < n; i++ {
+				_ = h.RecordValue(min(int64(rng.ExpFloat64()*float64(spread)), hi))
+			}
+			return h
+		}
+		one := newHist(k)
+		_ = one.RecordValue(hi)
+		cases := []*hdrhistogram.Histogram{newHist(k), one, fill(1, 10), fill(1000, 3), fill(50000, 200), fill(50000, hi/4)}
+		for i, into := range cases {
+			for j, from := range cases {
+				want, fast := hdrhistogram.Import(into.Export()), hdrhistogram.Import(into.Export())
+				want.Merge(from)
+				if !mergeHist(fast, from) {
+					t.Fatalf("geometry %d: mergeHist declined histograms of one geometry", k)
+				}
+				if !want.Equals(fast) || want.TotalCount() != fast.TotalCount() || want.Max() != fast.Max() || want.Min() != fast.Min() {
+					t.Fatalf("geometry %d, %d into %d: fast merge differs from Merge", k, j, i)
+				}
+				for _, q := range []float64{50, 99, 99.9, 100} {
+					if a, b := want.ValueAtQuantile(q), fast.ValueAtQuantile(q); a != b {
+						t.Fatalf("geometry %d, %d into %d: p%v %d, want %d", k, j, i, q, b, a)
+					}
+				}
+			}
+		}
+	}
+	if mergeHist(newHist(histService), newHist(histConnect)) || mergeHist(newHist(histSection), newHist(histService)) {
+		t.Fatal("mergeHist merged histograms of different geometries")
+	}
+	big := newHist(histSection)
+	_ = big.RecordValues(5, math.MaxInt64-1)
+	small := newHist(histSection)
+	_ = small.RecordValues(5, 2)
+	if mergeHist(big, small) {
+		t.Fatal("mergeHist merged past the largest total")
 	}
 }

@@ -75,3 +75,25 @@ func (c *RouteCache[V]) Get(path []byte, value func(tmpl []byte) V) *RouteEntry[
 	e.Val, e.ok = value(e.Tmpl), true
 	return e
 }
+
+// empty forgets every entry (their values too), keeping the entries' byte
+// buffers up to keep bytes for the next paths and templates.
+func (c *RouteCache[V]) empty(keep int) {
+	for i := range c.paths {
+		c.paths[i].empty(keep)
+	}
+	for i := range c.ids {
+		c.ids[i].empty(keep)
+	}
+}
+
+func (e *RouteEntry[V]) empty(keep int) {
+	var zero V
+	e.path, e.Tmpl, e.Val, e.ok = e.path[:0], e.Tmpl[:0], zero, false
+	if cap(e.path) > keep {
+		e.path = nil
+	}
+	if cap(e.Tmpl) > keep {
+		e.Tmpl = nil
+	}
+}

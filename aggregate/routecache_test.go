@@ -10,7 +10,8 @@ import (
 // TestRouteCacheMatchesRoute: the path caches of the routes section give
 // Route's template, and the route state of that template, for every
 // one-byte mutation of paths of each kind, each seen twice (a miss, then
-// a hit) in an order that makes entries collide and be replaced.
+// a hit) in an order that makes entries collide and be replaced, in a
+// new cache and in one reused from the pool.
 func TestRouteCacheMatchesRoute(t *testing.T) {
 	paths := []string{
 		"/api/users/42?x=1", "/api/orders/7aaa855c-a3f2-4aa5-953d-9710b801c4d6", "/a/deadbeef1/b#frag?q",
@@ -28,19 +29,29 @@ func TestRouteCacheMatchesRoute(t *testing.T) {
 			all = append(all, p[:i]+p[i+1:])
 		}
 	}
-	var ts tailState
-	ts.init(Options{}.withDefaults())
-	for round := 0; round < 2; round++ {
-		for _, p := range all {
-			e := ts.route([]byte(p))
-			want := string(Route(nil, []byte(p)))
-			if string(e.Tmpl) != want {
-				t.Fatalf("route(%q) template %q, want %q", p, e.Tmpl, want)
-			}
-			if want := ts.routes.lookup([]byte(want)); e.Val != want {
-				t.Fatalf("route(%q): state of %q, want that of %q", p, e.Val.Key, want.Key)
+	// The second tail state reuses the first's cache as the pool gives it
+	// back (putRouteCache), entries pointing nowhere but buffers kept.
+	var cache *RouteCache[*routeStat]
+	for reuse := 0; reuse < 2; reuse++ {
+		var ts tailState
+		ts.init(Options{}.withDefaults())
+		if cache != nil {
+			putRouteCache(cache)
+			ts.routeCache = cache
+		}
+		for round := 0; round < 2; round++ {
+			for _, p := range all {
+				e := ts.route([]byte(p))
+				want := string(Route(nil, []byte(p)))
+				if string(e.Tmpl) != want {
+					t.Fatalf("route(%q) template %q, want %q", p, e.Tmpl, want)
+				}
+				if want := ts.routes.lookup([]byte(want)); e.Val != want {
+					t.Fatalf("route(%q): state of %q, want that of %q", p, e.Val.Key, want.Key)
+				}
 			}
 		}
+		cache = ts.routeCache
 	}
 }
 

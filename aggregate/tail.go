@@ -96,7 +96,7 @@ func (d *hist2) merge(o *hist2) {
 	if o.Max > d.Max {
 		d.Max = o.Max
 	}
-	if o.H != nil { // nil when o counted requests without service=
+	if o.H != nil && !mergeHist(d.H, o.H) { // nil when o counted requests without service=
 		d.H.Merge(o.H)
 	}
 }
@@ -182,7 +182,7 @@ func (t *tailState) dynoFor(name string) *dynoEntry {
 // route returns the cache entry of path, templating it on a miss.
 func (t *tailState) route(path []byte) *RouteEntry[*routeStat] {
 	if t.routeCache == nil {
-		t.routeCache = new(RouteCache[*routeStat])
+		t.routeCache = newRouteCache()
 	}
 	return t.routeCache.Get(path, t.routes.lookup)
 }
@@ -209,13 +209,12 @@ func (t *tailState) add(r *parse.Record) {
 		e := t.route(r.Path)
 		t.tmpl = e.Tmpl
 		e.Val.add(r, idx)
-		route := e.Val.Key
 		d := t.dynoFor(r.Dyno)
 		t.cur = d
 		if r.HasTime {
 			t.timeline.addRequest(r, d, idx)
 			if d.hol != nil {
-				t.hol.add(r, route, d.hol)
+				t.hol.add(r, e.Val.handle(), d.hol)
 			}
 		}
 		t.slowest.add(r)

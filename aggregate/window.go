@@ -516,7 +516,9 @@ func (d *wdist) merge(o *wdist, highest int64) {
 	if o.mx > d.mx {
 		d.mx = o.mx
 	}
-	d.h.Merge(o.h)
+	if !mergeHist(d.h, o.h) {
+		d.h.Merge(o.h)
+	}
 }
 
 func (d *wdist) summary() Summary {

@@ -32,6 +32,12 @@ func NewParser() *Parser {
 // point into line (or into the Parser's scratch space) and are valid until
 // the next call. r.Line and r.Offset are left as they are.
 func (p *Parser) Parse(line []byte, r *Record) {
+	p.parse(line, r, true, true)
+}
+
+// parse is Parse for a line that the caller knows contains no ESC byte
+// when esc is false and no '#' when hash is false (Reader.mayHave).
+func (p *Parser) parse(line []byte, r *Record, esc, hash bool) {
 	ln, off := r.Line, r.Offset
 	r.reset()
 	r.Line, r.Offset = ln, off
@@ -39,7 +45,7 @@ func (p *Parser) Parse(line []byte, r *Record) {
 	for len(line) > 0 && (line[len(line)-1] == '\r' || line[len(line)-1] == '\n') {
 		line = line[:len(line)-1]
 	}
-	if bytes.IndexByte(line, 0x1b) >= 0 {
+	if esc && bytes.IndexByte(line, 0x1b) >= 0 {
 		p.scratch = stripANSI(p.scratch[:0], line)
 		line = p.scratch
 	}
@@ -51,7 +57,7 @@ func (p *Parser) Parse(line []byte, r *Record) {
 	switch {
 	case c >= '0' && c <= '9':
 		if len(line) >= 20 && line[4] == '-' {
-			p.parseCLI(line, r)
+			p.parseCLI(line, r, hash)
 			return
 		}
 		if i := frameHeader(line); i > 0 {
@@ -159,8 +165,9 @@ var (
 
 // parseCLI reads `heroku logs` output: TS source[dyno]: msg, and its
 // variants (a drain token before the source, no colon, the drain-like
-// "heroku router - -" form).
-func (p *Parser) parseCLI(line []byte, r *Record) {
+// "heroku router - -" form). hash is false when line is known to contain
+// no '#' (so no "sample#").
+func (p *Parser) parseCLI(line []byte, r *Record, hash bool) {
 	us, n, ok := p.minute.parseISO(line)
 	if !ok {
 		r.Format = FormatCLI
@@ -184,7 +191,7 @@ func (p *Parser) parseCLI(line []byte, r *Record) {
 		r.Source, r.Process = "heroku", "router"
 		msg := rest[len(prefixRouter):]
 		r.Message = msg
-		if hasKey(msg, "at=") && !hasSample(msg) {
+		if hasKey(msg, "at=") && !(hash && hasSample(msg)) {
 			// The usual router message, straight to routerKV: what classify
 			// and parseRouter do with an "at=" message without "sample#"
 			// (TestParseCLIRouterShortcut).

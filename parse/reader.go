@@ -32,6 +32,14 @@ type Reader struct {
 	err    error
 	line   int64 // physical lines consumed so far
 	offset int64 // bytes consumed so far
+	// escAt and hashAt look ahead for the two bytes Parse searches every
+	// line for, ESC (an ANSI escape to strip) and '#' ("sample#", which
+	// keeps a router line off the fast path): each is the index in buf of
+	// the first such byte at or after the start of the line last checked,
+	// noneAhead when buf[that start:end] has none, or -1 when unknown. Both
+	// are rare, so one search usually answers for many lines (see
+	// mayHave); fill, which moves and extends the data, resets them.
+	escAt, hashAt int
 
 	// MaxLine is the longest record parsed, in bytes (DefaultMaxLine if 0).
 	MaxLine int
@@ -43,7 +51,26 @@ func NewReader(rd io.Reader, p *Parser) *Reader {
 	if p == nil {
 		p = NewParser()
 	}
-	return &Reader{rd: rd, p: p, buf: make([]byte, 256<<10)}
+	return &Reader{rd: rd, p: p, buf: make([]byte, 256<<10), escAt: -1, hashAt: -1}
+}
+
+// noneAhead is a look-ahead index (Reader.escAt, hashAt) meaning no such
+// byte up to the end of the data.
+const noneAhead = int(^uint(0) >> 1)
+
+// mayHave reports whether buf[s:e] (a line; s never decreases between
+// calls until the look-ahead is reset) contains c, with *at the look-ahead
+// for c: a search from s to the end of the data is made only when the byte
+// found last lies before s.
+func (r *Reader) mayHave(at *int, c byte, s, e int) bool {
+	if *at < s {
+		if i := bytes.IndexByte(r.buf[s:r.end], c); i >= 0 {
+			*at = s + i
+		} else {
+			*at = noneAhead
+		}
+	}
+	return *at < e
 }
 
 // Reset makes the Reader read from rd, keeping its buffer and Parser, with
@@ -53,6 +80,7 @@ func (r *Reader) Reset(rd io.Reader) {
 		r.buf, r.own = r.own, nil
 	}
 	r.rd, r.start, r.end, r.err, r.line, r.offset = rd, 0, 0, nil, 0, 0
+	r.escAt, r.hashAt = -1, -1
 }
 
 // Parser returns the Parser the Reader uses.
@@ -78,6 +106,7 @@ func (r *Reader) fill() bool {
 	if r.err != nil {
 		return false
 	}
+	r.escAt, r.hashAt = -1, -1
 	if r.start > 0 {
 		copy(r.buf, r.buf[r.start:r.end])
 		r.end -= r.start
@@ -226,7 +255,13 @@ func (r *Reader) nextLine() (*Record, error) {
 			}
 			// Back-to-back frames after a newline-less frame start are handled
 			// by Next; here the line is one record.
-			r.p.Parse(line, rec)
+			// Usually both look-aheads lie past the line: two compares.
+			esc, hash := false, false
+			if r.escAt < end || r.hashAt < end {
+				s := end - len(line)
+				esc, hash = r.mayHave(&r.escAt, 0x1b, s, end), r.mayHave(&r.hashAt, '#', s, end)
+			}
+			r.p.parse(line, rec, esc, hash)
 			return rec, nil
 		}
 		scanned = r.end - r.start

@@ -477,7 +477,9 @@ func (p *Parser) slowRouter(b []byte, r *Record, clamped bool, bad string) {
 // at b[i], or -1. With key a constant of at most 16 bytes, the compare is
 // two word loads.
 func expect(b []byte, i int, key string) int {
-	if hasKey(b[i:], key) {
+	// b[i:i+len(key)] rather than hasKey(b[i:]): no slice of the rest
+	// to build (its pointer arithmetic and masking).
+	if uint(i) <= uint(len(b)) && len(b)-i >= len(key) && string(b[i:i+len(key)]) == key {
 		return i + len(key)
 	}
 	return -1
@@ -487,7 +489,7 @@ func expect(b []byte, i int, key string) int {
 // parts of at most 8: the compiler turns a constant compare of up to 8
 // bytes into loads but calls memequal for longer ones.
 func expect2(b []byte, i int, key1, key2 string) int {
-	if len(b)-i >= len(key1)+len(key2) && string(b[i:i+len(key1)]) == key1 && string(b[i+len(key1):i+len(key1)+len(key2)]) == key2 {
+	if uint(i) <= uint(len(b)) && len(b)-i >= len(key1)+len(key2) && string(b[i:i+len(key1)]) == key1 && string(b[i+len(key1):i+len(key1)+len(key2)]) == key2 {
 		return i + len(key1) + len(key2)
 	}
 	return -1

@@ -20,7 +20,7 @@ const (
 
 // load64 returns the eight bytes at b[i:] as a little-endian word (byte i
 // lowest). The caller ensures i+8 <= len(b).
-func load64(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i:]) }
+func load64(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8]) }
 
 // zeroBytes returns a word whose lowest set bit lies in the lowest zero
 // byte of x (0 when x has none). Bytes above the lowest zero byte may be
