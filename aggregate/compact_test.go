@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -150,5 +151,48 @@ func TestMergeCompactBucket(t *testing.T) {
 			!slices.Equal(into.Service.H.Export().Counts, want.Service.H.Export().Counts) || into.Service.H.TotalCount() != want.Service.H.TotalCount() {
 			t.Fatalf("round %d: merging the compact bucket differs from merging it expanded", round)
 		}
+	}
+}
+
+// TestWideningAllocatesLittle: when the timeline widens, folding 1,500
+// compact buckets into 300 allocates about their compact counts again (the
+// merged buckets' new ones, 1 MB here), not a 16 KB histogram (and
+// Export's 16 KB copy of its counts) per merged bucket: those made the
+// widenings the peak RSS of a long run (a 5-14 MB spike; 10 MB allocated
+// here).
+func TestWideningAllocatesLittle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var a tailState
+	a.init(Options{}.withDefaults())
+	tl := &a.timeline
+	add := func(us int64) {
+		r := parse.Record{Kind: parse.KindRouter, HasTime: true, Time: us, Dyno: "web." + strconv.Itoa(rng.IntN(4)),
+			Service: int64(rng.ExpFloat64() * 300), Status: 200, Path: []byte("/")}
+		a.add(&r)
+	}
+	for m := int64(0); m < MaxTimelineBuckets; m++ {
+		for i := 0; i < 200; i++ {
+			add(m*60e6 + rng.Int64N(60e6))
+		}
+	}
+	if tl.Step != 0 || len(tl.Buckets) != MaxTimelineBuckets {
+		t.Fatalf("before: step %d, %d buckets; want 0 and %d", tl.Step, len(tl.Buckets), MaxTimelineBuckets)
+	}
+	_, compactBytes := timelineHeld(tl)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	add(MaxTimelineBuckets * 60e6) // one bucket too many: widens to 5 minutes
+	runtime.ReadMemStats(&after)
+	if tl.Step != 1 {
+		t.Fatalf("step %d after the widening, want 1", tl.Step)
+	}
+	full, _ := timelineHeld(tl)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("widening allocated %d KB; compact counts were %d KB; %d full histograms after", alloc>>10, compactBytes>>10, full)
+	if limit := 2*uint64(compactBytes) + 512<<10; alloc > limit {
+		t.Errorf("widening allocated %d KB, want at most %d KB (twice the compact counts and a little)", alloc>>10, limit>>10)
+	}
+	if full > 3 {
+		t.Errorf("%d buckets hold a full histogram after the widening, want at most 3", full)
 	}
 }

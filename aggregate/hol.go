@@ -6,6 +6,7 @@ import (
 	"container/heap"
 	"slices"
 	"sort"
+	"unique"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
@@ -116,11 +117,15 @@ type HOLIncident struct {
 	Secondary bool `json:"secondary"`
 }
 
-// holReq is one request as the detection keeps it.
+// holReq is one request as the detection keeps it: 32 bytes (the route
+// as a unique.Handle, a pointer, rather than a 16-byte string header: the
+// dynos' recent and first requests, of every chunk in flight, and the
+// culprits' victims, up to HOLMaxCulprits × HOLMaxVictims, are most of
+// the section's memory).
 type holReq struct {
 	Start, End int64 // µs
 	Service    int64 // ms
-	Route      string
+	Route      unique.Handle[string]
 }
 
 // culprit is a slow request and its victims.
@@ -203,7 +208,10 @@ func reqBefore(a, b *holReq) bool {
 	if a.Service != b.Service {
 		return a.Service < b.Service
 	}
-	return a.Route < b.Route
+	if a.Route == b.Route {
+		return false
+	}
+	return a.Route.Value() < b.Route.Value()
 }
 
 // victimHeap is a max-heap in reqBefore order (the last kept at the root).
@@ -245,13 +253,13 @@ func (h *hol) dyno(name string) *holDyno {
 	if len(h.Dynos) >= holMaxDynos {
 		return nil
 	}
-	d := &holDyno{Recent: newHolBuf(), First: newHolBuf()}
+	d := &holDyno{Recent: newHolBuf(holRecent), First: newHolBuf(holFirst)}
 	h.Dynos[name] = d
 	return d
 }
 
 // add examines r, routed to the dyno d (h.dyno(r.Dyno)).
-func (h *hol) add(r *parse.Record, route string, d *holDyno) {
+func (h *hol) add(r *parse.Record, route unique.Handle[string], d *holDyno) {
 	if r.Service < 0 || r.Dyno == "" {
 		return
 	}
@@ -528,7 +536,7 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 		d := dynoOf(c)
 		for i := range c.Victims {
 			v := &c.Victims[i]
-			med := p50[v.Route]
+			med := p50[v.Route.Value()]
 			refs = append(refs, victimRef{v.Start, v.End, v.Service, d, v.Service >= med+HOLDelayMS && v.Service >= 2*med})
 		}
 	}
@@ -568,7 +576,7 @@ func (h *hol) report(p50 map[string]int64, p99 int64, all *hdrhistogram.Histogra
 		for i := range c.Victims {
 			v := &c.Victims[i]
 			sum += v.Service
-			med := p50[v.Route]
+			med := p50[v.Route.Value()]
 			if v.Service > med {
 				inc.ExcessMS += v.Service - med
 			}

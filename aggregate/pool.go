@@ -12,49 +12,34 @@ import (
 // allocates about 3 MB, and the garbage collector runs every few chunks.
 var (
 	histPools   [3]sync.Pool // by histKind
-	holBufs     sync.Pool    // *[]holReq, empty
-	routeCaches sync.Pool    // *routeCache, its entries empty but for their buffers
+	holBufs     [2]sync.Pool // *[]holReq, empty, by holBufKind
+	routeCaches sync.Pool    // *RouteCache[*routeStat], its entries empty but for their buffers
 )
 
 // newRouteCache returns an empty route cache, from the pool when it holds
 // one (whose entries keep their byte buffers for the paths and templates
 // of this aggregator).
-func newRouteCache() *routeCache {
-	if c, ok := routeCaches.Get().(*routeCache); ok {
+func newRouteCache() *RouteCache[*routeStat] {
+	if c, ok := routeCaches.Get().(*RouteCache[*routeStat]); ok {
 		return c
 	}
-	return new(routeCache)
+	return new(RouteCache[*routeStat])
 }
 
 // putRouteCache empties c (its entries point at the released aggregator's
 // routes) and gives it back to the pool, keeping its buffers up to
 // maxPooledPath bytes (a hostile log's megabyte-long paths are not kept).
-func putRouteCache(c *routeCache) {
+func putRouteCache(c *RouteCache[*routeStat]) {
 	if c == nil {
 		return
 	}
-	for i := range c.paths {
-		c.paths[i].empty()
-	}
-	for i := range c.ids {
-		c.ids[i].empty()
-	}
+	c.empty(maxPooledPath)
 	routeCaches.Put(c)
 }
 
 // maxPooledPath is the largest path or template buffer, in bytes, a
 // pooled route cache keeps.
 const maxPooledPath = 512
-
-func (e *routeEntry) empty() {
-	e.path, e.tmpl, e.stat = e.path[:0], e.tmpl[:0], nil
-	if cap(e.path) > maxPooledPath {
-		e.path = nil
-	}
-	if cap(e.tmpl) > maxPooledPath {
-		e.tmpl = nil
-	}
-}
 
 // histKind names the histogram geometries kept in pools.
 type histKind int
@@ -89,21 +74,34 @@ func putHist(k histKind, h *hdrhistogram.Histogram) {
 	histPools[k].Put(h)
 }
 
-// newHolBuf returns an empty queue for a head-of-line buffer.
-func newHolBuf() []holReq {
-	if p, ok := holBufs.Get().(*[]holReq); ok {
+// holBufKind names the head-of-line buffers, pooled apart: a dyno's
+// recent requests (a sliding window with room to slide, about twice the
+// requests of HOLWindow+HOLDisorder) and its first ones (the requests of
+// that span, once). In one pool every buffer grew, chunk after chunk, to
+// the larger of the two needs, so each chunk's first-request buffers took
+// about twice the room they use (10 GiB file: 1 MB more peak RSS).
+type holBufKind int
+
+const (
+	holRecent holBufKind = iota
+	holFirst
+)
+
+// newHolBuf returns an empty queue for a head-of-line buffer of the kind.
+func newHolBuf(k holBufKind) []holReq {
+	if p, ok := holBufs[k].Get().(*[]holReq); ok {
 		return (*p)[:0]
 	}
 	return nil
 }
 
-func putHolBuf(b []holReq) {
+func putHolBuf(k holBufKind, b []holReq) {
 	if cap(b) < 64 {
 		return
 	}
 	clear(b[:cap(b)]) // drop the route strings
 	b = b[:0]
-	holBufs.Put(&b)
+	holBufs[k].Put(&b)
 }
 
 // Release gives a's histograms and buffers back for reuse by aggregators
@@ -166,8 +164,8 @@ func (t *tailState) release() {
 		d.Service.release()
 	}
 	for _, d := range t.hol.Dynos {
-		putHolBuf(d.Recent)
-		putHolBuf(d.First)
+		putHolBuf(holRecent, d.Recent)
+		putHolBuf(holFirst, d.First)
 		d.Recent, d.First = nil, nil
 	}
 	putRouteCache(t.routeCache)

@@ -31,7 +31,7 @@ func TestRouteCacheMatchesRoute(t *testing.T) {
 	}
 	// The second tail state reuses the first's cache as the pool gives it
 	// back (putRouteCache), entries pointing nowhere but buffers kept.
-	var cache *routeCache
+	var cache *RouteCache[*routeStat]
 	for reuse := 0; reuse < 2; reuse++ {
 		var ts tailState
 		ts.init(Options{}.withDefaults())
@@ -43,11 +43,11 @@ func TestRouteCacheMatchesRoute(t *testing.T) {
 			for _, p := range all {
 				e := ts.route([]byte(p))
 				want := string(Route(nil, []byte(p)))
-				if string(e.tmpl) != want {
-					t.Fatalf("route(%q) template %q, want %q", p, e.tmpl, want)
+				if string(e.Tmpl) != want {
+					t.Fatalf("route(%q) template %q, want %q", p, e.Tmpl, want)
 				}
-				if want := ts.routes.lookup([]byte(want)); e.stat != want {
-					t.Fatalf("route(%q): state of %q, want that of %q", p, e.stat.Key, want.Key)
+				if want := ts.routes.lookup([]byte(want)); e.Val != want {
+					t.Fatalf("route(%q): state of %q, want that of %q", p, e.Val.Key, want.Key)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"sort"
+	"unique"
 
 	"github.com/herolog/herolog/parse"
 )
@@ -33,6 +34,16 @@ type routeStat struct {
 	N       int64 // requests, with or without service=
 	H12     int64
 	Errors  int64
+	h       unique.Handle[string] // Key's handle, made on first use (see handle)
+}
+
+// handle returns the unique.Handle of s.Key, which the head-of-line
+// section keeps with each request instead of the string.
+func (s *routeStat) handle() unique.Handle[string] {
+	if s.h == (unique.Handle[string]{}) {
+		s.h = unique.Make(s.Key)
+	}
+	return s.h
 }
 
 // routeStats keeps per-route numbers, at most MaxRoutes routes plus other.

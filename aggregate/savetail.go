@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"math"
 	"sort"
+	"unique"
 )
 
 // The tail-analysis state in a summary body (after the groups): the
@@ -347,7 +348,7 @@ func encodeHolReqs(e *encoder, rr routeRefs, qs []holReq) {
 		} else {
 			e.uvarint(uint64(x<<1^x>>63)<<1 | 1)
 		}
-		rr.put(e, q.Route)
+		rr.put(e, q.Route.Value())
 		prev = q.End
 	}
 }
@@ -372,7 +373,7 @@ func decodeHolReqs(d *decoder, rt *routeTable, max int) []holReq {
 			c>>1 > maxTimeUS || conn < -maxTimeUS || conn > maxTimeUS) {
 			d.fail("head-of-line request time out of range")
 		}
-		qs = append(qs, holReq{End: end, Start: end - service*1000 - conn, Service: service, Route: rt.get(d)})
+		qs = append(qs, holReq{End: end, Start: end - service*1000 - conn, Service: service, Route: unique.Make(rt.get(d))})
 		prev = end
 	}
 	return qs

@@ -1,7 +1,6 @@
 package aggregate
 
 import (
-	"bytes"
 	"math"
 	"time"
 
@@ -132,7 +131,7 @@ type tailState struct {
 	// routeCache maps recent request paths to their template and route
 	// state, so most requests skip Route and the routes map; tmpl is the
 	// template of the record being added (for grouping by route).
-	routeCache *routeCache
+	routeCache *RouteCache[*routeStat]
 	tmpl       []byte
 	dynoCache  *[dynoCacheSize]dynoEntry
 	cur        *dynoEntry // the dyno of the router record being added
@@ -180,69 +179,12 @@ func (t *tailState) dynoFor(name string) *dynoEntry {
 	return e
 }
 
-// routeCacheSize is the number of entries of the path cache (direct-mapped).
-const routeCacheSize = 256
-
-// routeCache holds recent paths (paths) and the parts before the last
-// segment of paths ending in an identifier (ids), direct-mapped.
-type routeCache struct {
-	paths [routeCacheSize]routeEntry
-	ids   [64]routeEntry
-}
-
-// routeEntry is one path's template and route state. The mapping cannot
-// go stale: a route kept stays kept, and a route folded into other stays
-// folded (merges only add routes, under the same cap).
-type routeEntry struct {
-	path, tmpl []byte
-	stat       *routeStat
-}
-
 // route returns the cache entry of path, templating it on a miss.
-func (t *tailState) route(path []byte) *routeEntry {
+func (t *tailState) route(path []byte) *RouteEntry[*routeStat] {
 	if t.routeCache == nil {
 		t.routeCache = newRouteCache()
 	}
-	n := len(path)
-	var h uint32
-	if n > 0 {
-		h = uint32(n)*31 + uint32(path[n-1])
-		h = h*31 + uint32(path[n/2])
-		h = h*31 + uint32(path[n/3])
-		h = h*31 + uint32(path[n-1-n/3])
-	}
-	e := &t.routeCache.paths[(h*2654435761)>>24]
-	if e.stat != nil && string(e.path) == string(path) {
-		return e
-	}
-	// A path whose last segment is an identifier ("/api/users/42") is
-	// likely unique: it is looked up by the part before that segment in a
-	// second cache, and not cached itself, so it does not evict the
-	// entries of common paths. Route(prefix + id) is Route(prefix) + ":id".
-	p := path
-	if i := bytes.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
-	if i := bytes.IndexByte(p, '#'); i >= 0 {
-		p = p[:i]
-	}
-	if j := lastSlash(p); j >= 0 && isID(p[j+1:]) {
-		prefix := p[:j+1]
-		n := len(prefix)
-		h := uint32(n)*31 + uint32(prefix[n/2])
-		h = h*31 + uint32(prefix[n-1-n/3])
-		ie := &t.routeCache.ids[(h*2654435761)>>(32-6)]
-		if ie.stat == nil || string(ie.path) != string(prefix) {
-			ie.path = append(ie.path[:0], prefix...)
-			ie.tmpl = append(Route(ie.tmpl[:0], prefix), ":id"...)
-			ie.stat = t.routes.lookup(ie.tmpl)
-		}
-		return ie
-	}
-	e.path = append(e.path[:0], path...)
-	e.tmpl = Route(e.tmpl[:0], path)
-	e.stat = t.routes.lookup(e.tmpl)
-	return e
+	return t.routeCache.Get(path, t.routes.lookup)
 }
 
 func (t *tailState) init(o Options) {
@@ -265,15 +207,14 @@ func (t *tailState) add(r *parse.Record) {
 			idx = sectionIndex(min(r.Service, MaxTrackableMS))
 		}
 		e := t.route(r.Path)
-		t.tmpl = e.tmpl
-		e.stat.add(r, idx)
-		route := e.stat.Key
+		t.tmpl = e.Tmpl
+		e.Val.add(r, idx)
 		d := t.dynoFor(r.Dyno)
 		t.cur = d
 		if r.HasTime {
 			t.timeline.addRequest(r, d, idx)
 			if d.hol != nil {
-				t.hol.add(r, route, d.hol)
+				t.hol.add(r, e.Val.handle(), d.hol)
 			}
 		}
 		t.slowest.add(r)

@@ -503,8 +503,10 @@ func NewRequestWriter(w io.Writer, o ParquetOptions) (*RequestWriter, error) {
 		// High-cardinality columns (request ids, paths, times): a
 		// dictionary would only be built to be thrown away.
 		[]string{"path", "request_id", "fwd", "connect_ms", "service_ms", "bytes"},
-		// Times and line numbers grow by small steps.
-		[]string{"time", "line"},
+		// Times and line numbers grow by small steps; sizes and durations
+		// bit-pack to some 20 bits instead of 32 or 64 (zstd on their plain
+		// values did about as well, at 150-180 MB/s of CPU).
+		[]string{"time", "line", "connect_ms", "service_ms", "bytes"},
 		// Min/max of random ids and address lists prune nothing.
 		[]string{"request_id", "fwd"},
 		// Random ids: zstd would look for matches in vain.

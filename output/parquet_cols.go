@@ -1,10 +1,13 @@
 package output
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -40,6 +43,9 @@ type colTable struct {
 	free      chan *colBatch
 	work      chan *colBatch
 	colWork   []chan *colBatch // per column: the batches its encoder has yet to write
+	names     []string         // the columns' names
+	intDict   []bool           // per column: an int32 column with a dictionary (see writeDictInt32)
+	levels    []int            // zstd levels of the writer's own (newSampledLevel), released at the end
 	groupDone chan struct{}    // the last batch of a row group is written
 	done      chan struct{}
 	writeErr  atomic.Pointer[error]
@@ -237,10 +243,12 @@ func (c *colBuf) write() error {
 
 // newColTable starts a file with schema on w. plain names the columns not
 // to dictionary-encode, delta the integer columns to delta-encode
-// (DELTA_BINARY_PACKED: times and line numbers that grow), nostats those
+// (DELTA_BINARY_PACKED: times and line numbers that grow, sizes and
+// durations; their pages are stored unless LZ pays, see zstdStoredLevel), nostats those
 // without min/max statistics, literals those whose pages zstd codes as
 // literals only (random strings; see zstdLiteralsLevel), sampled those
-// coded either way after a trial (see zstdSampledLevel).
+// coded either way after a trial (see zstdSampledLevel; the trial's
+// choice kept for a few pages, see newSampledLevel).
 func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, delta, nostats, literals, sampled []string) (*colTable, error) {
 	o = o.withDefaults()
 	groupCap := max(1, int(o.RowGroupRows/int64(o.BatchRows)))
@@ -249,7 +257,8 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	props = append(props, parquet.WithDictionaryPageSizeLimit(int64(maxDictBytes)),
 		parquet.WithAllocator(alloc))
 	for _, c := range delta {
-		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
+		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked),
+			parquet.WithCompressionLevelFor(c, zstdStoredLevel))
 	}
 	for _, c := range nostats {
 		props = append(props, parquet.WithStatsFor(c, false))
@@ -257,8 +266,13 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	for _, c := range literals {
 		props = append(props, parquet.WithCompressionLevelFor(c, zstdLiteralsLevel))
 	}
+	var levels []int
 	for _, c := range sampled {
-		props = append(props, parquet.WithCompressionLevelFor(c, zstdSampledLevel))
+		// A level of the column's own: the trial's choice holds for a
+		// few pages (see newSampledLevel).
+		l := newSampledLevel()
+		levels = append(levels, l)
+		props = append(props, parquet.WithCompressionLevelFor(c, l))
 	}
 	wp := parquet.NewWriterProperties(props...)
 	ap := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
@@ -274,6 +288,9 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 	fw, err := file.NewParquetWriterWithError(sink, pqschema.Root(), file.WithWriterProps(wp), file.WithWriteMetadata(meta))
 	if err != nil {
 		sink.wait()
+		for _, l := range levels {
+			releaseSampledLevel(l)
+		}
 		return nil, err
 	}
 	t := &colTable{
@@ -281,12 +298,18 @@ func newColTable(w io.Writer, schema *arrow.Schema, o ParquetOptions, plain, del
 		free:      make(chan *colBatch, batchesInFlight),
 		work:      make(chan *colBatch, batchesInFlight),
 		colWork:   make([]chan *colBatch, schema.NumFields()),
+		names:     make([]string, schema.NumFields()),
+		intDict:   make([]bool, schema.NumFields()),
 		groupDone: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		dicts:     make([]*dictIdx, schema.NumFields()),
+		levels:    levels,
 	}
+	kinds := newColBufs(schema)
 	for i := range t.colWork {
 		t.colWork[i] = make(chan *colBatch, batchesInFlight)
+		t.names[i] = schema.Field(i).Name
+		t.intDict[i] = kinds[i].kind == colInt32 && !slices.Contains(plain, t.names[i]) && !slices.Contains(delta, t.names[i])
 	}
 	for i := 0; i < batchesInFlight; i++ {
 		b := &colBatch{cols: newColBufs(schema)}
@@ -323,6 +346,8 @@ func (t *colTable) encode() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// The column's name in CPU profiles (HEROLOG_CPUPROFILE).
+			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("column", t.names[i])))
 			t.encodeColumn(i, &states[i])
 		}()
 	}
@@ -369,9 +394,12 @@ func (t *colTable) encodeColumn(i int, st *dictState) {
 		c := &b.cols[i]
 		if b.n > 0 && c.cw != nil && t.writeErr.Load() == nil {
 			var err error
-			if c.dict {
+			switch {
+			case c.dict:
 				err = c.writeDict(st)
-			} else {
+			case t.intDict[i]:
+				err = c.writeDictInt32(st)
+			default:
 				err = c.write()
 			}
 			if err != nil {
@@ -445,6 +473,7 @@ func (t *colTable) abort() {
 	<-t.done
 	t.fw.Close() // releases what it can; its writes are dropped
 	t.sink.wait()
+	t.releaseLevels()
 	if t.err == nil {
 		t.err = errAborted
 	}
@@ -469,5 +498,13 @@ func (t *colTable) close() error {
 	if err := t.sink.wait(); err != nil && t.err == nil {
 		t.err = fmt.Errorf("writing parquet: %w", err)
 	}
+	t.releaseLevels()
 	return t.err
+}
+
+func (t *colTable) releaseLevels() {
+	for _, l := range t.levels {
+		releaseSampledLevel(l)
+	}
+	t.levels = nil
 }

@@ -80,17 +80,207 @@ type dictEncoder interface {
 // row group lasts.
 type dictState struct {
 	vals     []string // the row group's dictionary so far
+	ivals    []int32  // an int32 column's (writeDictInt32)
+	ismall   [intDictSmall]int32
+	ibig     map[int32]int32
 	pageRows int      // rows in the data page being filled
 	idx      []int32  // a batch's indices, one per row (0 for nulls)
 	valid    []byte   // their validity bitmap
 	seen     []uint32 // per value: the last segment that referenced it
 	stamp    uint32
 	plainBuf []parquet.ByteArray
+	plainInt []int32
 }
 
 func (s *dictState) reset() {
 	clear(s.vals)
 	s.vals, s.pageRows = s.vals[:0], 0
+	s.ivals = s.ivals[:0]
+	clear(s.ismall[:])
+	clear(s.ibig)
+}
+
+// intDictSmall bounds the int32 values numbered through a table
+// (dictState.ismall) rather than a map: HTTP status codes.
+const intDictSmall = 1024
+
+// intIndex returns v's index in the int32 dictionary, numbering it next
+// when new.
+func (s *dictState) intIndex(v int32) int32 {
+	if uint32(v) < intDictSmall {
+		if i := s.ismall[v]; i > 0 {
+			return i - 1
+		}
+		s.ismall[v] = int32(len(s.ivals)) + 1
+	} else {
+		if i, ok := s.ibig[v]; ok {
+			return i
+		}
+		if s.ibig == nil {
+			s.ibig = map[int32]int32{}
+		}
+		s.ibig[v] = int32(len(s.ivals))
+	}
+	s.ivals = append(s.ivals, v)
+	return int32(len(s.ivals)) - 1
+}
+
+// writeDictInt32 encodes the batch's int32 dictionary column (status,
+// queue, wait_ms) as writeDict does a string one, numbering the values
+// here, in order of first appearance as the writer's dictionary does,
+// instead of the writer hashing every value (a third of the column's
+// time): the rows as indices, each value new to the row group as a
+// one-value write that enters it in the writer's dictionary under the same
+// number; plain values once the writer fell back to plain.
+func (c *colBuf) writeDictInt32(s *dictState) error {
+	w := c.cw.(*file.Int32ColumnChunkWriter)
+	var def []int16
+	if c.nullable {
+		def = c.def
+	}
+	if _, ok := w.CurrentEncoder().(dictEncoder); !ok || len(c.i32) == 0 {
+		// Plain, or only nulls (queue and wait_ms on modern lines): the
+		// writer has nothing to number.
+		_, err := w.WriteBatch(c.i32, def, nil)
+		return err
+	}
+	rows := len(c.i32)
+	if c.nullable {
+		rows = len(def)
+	}
+	known := len(s.ivals) // values in the writer's dictionary
+	s.idx = s.idx[:0]
+	nulls := 0
+	if c.nullable {
+		s.valid = append(s.valid[:0], make([]byte, (rows+7)/8)...)
+		k := 0
+		for r, d := range def {
+			if d == 0 {
+				s.idx = append(s.idx, 0)
+				nulls++
+				continue
+			}
+			s.idx = append(s.idx, s.intIndex(c.i32[k]))
+			s.valid[r>>3] |= 1 << (r & 7)
+			k++
+		}
+	} else {
+		for _, v := range c.i32 {
+			s.idx = append(s.idx, s.intIndex(v))
+		}
+	}
+	seg := 0
+	// Only a batch that brought new values has rows the writer cannot
+	// take as indices: the first row of each (its index is the next one).
+	for r := 0; known < len(s.ivals) && r < rows; r++ {
+		if int(s.idx[r]) < known || (c.nullable && def[r] == 0) {
+			continue
+		}
+		if err := s.writeRowsInt32(w, seg, r, def); err != nil {
+			return err
+		}
+		var d []int16
+		if c.nullable {
+			d = def[r : r+1]
+		}
+		if _, err := w.WriteBatch(s.ivals[known:known+1], d, nil); err != nil {
+			return err
+		}
+		known++
+		if enc, ok := w.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() != known {
+			w.FallbackToPlain() // cannot happen while the numbering agrees; be safe
+		}
+		seg = r + 1
+	}
+	if err := s.writeRowsInt32(w, seg, rows, def); err != nil {
+		return err
+	}
+	if _, ok := w.CurrentEncoder().(dictEncoder); ok {
+		if s.pageRows += rows; s.pageRows >= dictPageRows {
+			s.pageRows = 0
+			return w.FlushCurrentPage()
+		}
+	}
+	return nil
+}
+
+// writeRowsInt32 writes rows [lo, hi) of the batch in s.idx as
+// writeRows does for strings: as indices, with the page statistics of
+// their values, or as plain values when the writer fell back to plain.
+func (s *dictState) writeRowsInt32(w *file.Int32ColumnChunkWriter, lo, hi int, def []int16) error {
+	if lo >= hi {
+		return nil
+	}
+	var d []int16
+	if def != nil {
+		d = def[lo:hi]
+	}
+	if _, ok := w.CurrentEncoder().(dictEncoder); !ok {
+		s.plainInt = s.plainInt[:0]
+		for r := lo; r < hi; r++ {
+			if def == nil || def[r] != 0 {
+				s.plainInt = append(s.plainInt, s.ivals[s.idx[r]])
+			}
+		}
+		_, err := w.WriteBatch(s.plainInt, d, nil)
+		return err
+	}
+	nulls := 0
+	have := false
+	var lo1, hi1 int32
+	for r := lo; r < hi; r++ {
+		if def != nil && def[r] == 0 {
+			nulls++
+			continue
+		}
+		v := s.ivals[s.idx[r]]
+		if !have {
+			lo1, hi1, have = v, v, true
+		} else if v < lo1 {
+			lo1 = v
+		} else if v > hi1 {
+			hi1 = v
+		}
+	}
+	if st, ok := w.PageStatistics().(*metadata.Int32Statistics); ok && st != nil {
+		st.IncNulls(int64(nulls))
+		st.IncNumValues(int64(hi - lo - nulls))
+		if have {
+			st.SetMinMax(lo1, hi1)
+		}
+	}
+	return s.writeIndices(w, lo, hi, d, nulls)
+}
+
+// indicesWriter is a column chunk writer that takes dictionary indices.
+type indicesWriter interface {
+	WriteDictIndices(indices arrow.Array, defLevels, repLevels []int16) error
+}
+
+// writeIndices hands rows [lo, hi) of s.idx, nulls of them null, to w as
+// dictionary indices, with their validity bits when some are null.
+func (s *dictState) writeIndices(w indicesWriter, lo, hi int, d []int16, nulls int) error {
+	n := hi - lo
+	bufs := []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(s.idx[lo:hi]))}
+	if nulls > 0 {
+		bits := s.valid[:(n+7)/8]
+		if lo > 0 {
+			// The validity bits of rows [lo, hi), shifted to start at bit 0.
+			bits = make([]byte, (n+7)/8)
+			for j := 0; j < n; j++ {
+				if r := lo + j; s.valid[r>>3]&(1<<(r&7)) != 0 {
+					bits[j>>3] |= 1 << (j & 7)
+				}
+			}
+		}
+		bufs[0] = memory.NewBufferBytes(bits)
+	}
+	data := array.NewData(arrow.PrimitiveTypes.Int32, n, bufs, nil, nulls, 0)
+	indices := array.NewInt32Data(data)
+	data.Release()
+	err := w.WriteDictIndices(indices, d, nil)
+	indices.Release()
+	return err
 }
 
 // writeDict encodes the batch's dictionary column into its column chunk
@@ -145,7 +335,7 @@ func (c *colBuf) writeDict(s *dictState) error {
 		// The first row of a new value: the rows before it as indices,
 		// then this one as a value, which adds it to the writer's
 		// dictionary under the same index.
-		if err := s.writeRows(w, seg, r, def, nulls > 0); err != nil {
+		if err := s.writeRows(w, seg, r, def); err != nil {
 			return err
 		}
 		v := newVals[0]
@@ -163,7 +353,7 @@ func (c *colBuf) writeDict(s *dictState) error {
 		}
 		seg = r + 1
 	}
-	if err := s.writeRows(w, seg, rows, def, nulls > 0); err != nil {
+	if err := s.writeRows(w, seg, rows, def); err != nil {
 		return err
 	}
 	if _, ok := w.CurrentEncoder().(dictEncoder); ok {
@@ -178,7 +368,7 @@ func (c *colBuf) writeDict(s *dictState) error {
 // writeRows writes rows [lo, hi) of the batch in s.idx: as indices, with
 // the page statistics of the values they reference, or as plain values
 // when the writer fell back to plain encoding.
-func (s *dictState) writeRows(w *file.ByteArrayColumnChunkWriter, lo, hi int, def []int16, hasNulls bool) error {
+func (s *dictState) writeRows(w *file.ByteArrayColumnChunkWriter, lo, hi int, def []int16) error {
 	if lo >= hi {
 		return nil
 	}
@@ -236,25 +426,5 @@ func (s *dictState) writeRows(w *file.ByteArrayColumnChunkWriter, lo, hi int, de
 			st.SetMinMax(parquet.ByteArray(lo1), parquet.ByteArray(hi1))
 		}
 	}
-	bufs := []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(s.idx[lo:hi]))}
-	if hasNulls && nulls > 0 {
-		n := hi - lo
-		bits := s.valid[:(n+7)/8]
-		if lo > 0 {
-			// The validity bits of rows [lo, hi), shifted to start at bit 0.
-			bits = make([]byte, (n+7)/8)
-			for j := 0; j < n; j++ {
-				if r := lo + j; s.valid[r>>3]&(1<<(r&7)) != 0 {
-					bits[j>>3] |= 1 << (j & 7)
-				}
-			}
-		}
-		bufs[0] = memory.NewBufferBytes(bits)
-	}
-	data := array.NewData(arrow.PrimitiveTypes.Int32, hi-lo, bufs, nil, nulls, 0)
-	indices := array.NewInt32Data(data)
-	data.Release()
-	err := w.WriteDictIndices(indices, d, nil)
-	indices.Release()
-	return err
+	return s.writeIndices(w, lo, hi, d, nulls)
 }

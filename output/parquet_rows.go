@@ -25,10 +25,11 @@ import (
 // and maps each local dictionary entry to the writer's dictionary once.
 // A RequestRows is reused with Reset; it is not safe for concurrent use.
 type RequestRows struct {
-	n        int
-	cols     []colBuf     // non-dictionary columns (dictionary ones unused)
-	dicts    []*localDict // dictionary columns; nil for the others
-	routeBuf []byte
+	n      int
+	cols   []colBuf                         // non-dictionary columns (dictionary ones unused)
+	dicts  []*localDict                     // dictionary columns; nil for the others
+	routes *aggregate.RouteCache[routeSlot] // templates of recent paths
+	fill   uint64                           // numbers the fillings between Resets, for routeSlot
 
 	// Where AddRows stopped: the next row, and per column the next value.
 	pos  int
@@ -133,10 +134,11 @@ func (d *localDict) insert(key string) int32 {
 func NewRequestRows() *RequestRows {
 	fields := RequestSchema.Fields()
 	b := &RequestRows{
-		cols:     newColBufs(RequestSchema),
-		dicts:    make([]*localDict, len(fields)),
-		vpos:     make([]int, len(fields)),
-		routeBuf: make([]byte, 0, 256),
+		cols:   newColBufs(RequestSchema),
+		dicts:  make([]*localDict, len(fields)),
+		vpos:   make([]int, len(fields)),
+		routes: new(aggregate.RouteCache[routeSlot]),
+		fill:   1,
 	}
 	for i, f := range fields {
 		if arrow.TypeEqual(f.Type, dictString) {
@@ -174,6 +176,7 @@ func (b *RequestRows) Times() iter.Seq2[int64, bool] {
 // Reset empties the buffer, keeping its memory.
 func (b *RequestRows) Reset() {
 	b.n, b.pos, b.gen = 0, 0, 0
+	b.fill++
 	clear(b.vpos)
 	for i := range b.cols {
 		b.cols[i].reset()
@@ -205,8 +208,19 @@ func (b *RequestRows) Add(file string, r *parse.Record) {
 	d[rqHost].bytes(r.Host)
 	c[rqPath].bytes(r.Path)
 	// The same key as analyze --by route: "/" for a request without a path.
-	b.routeBuf = aggregate.Route(b.routeBuf[:0], r.Path)
-	d[rqRoute].bytes(b.routeBuf)
+	// Most paths repeat, or differ only in a last segment that is an id:
+	// the cache keeps their templates, and each template's index in the
+	// route column's local dictionary for the current filling.
+	if e := b.routes.Get(r.Path, noSlot); e.Val.fill == b.fill {
+		rd := d[rqRoute]
+		rd.idx = append(rd.idx, e.Val.idx)
+	} else {
+		rd := d[rqRoute]
+		rd.bytes(e.Tmpl)
+		if i := rd.idx[len(rd.idx)-1]; i >= 0 {
+			e.Val = routeSlot{fill: b.fill, idx: i}
+		}
+	}
 	switch {
 	case r.Status < 0:
 		c[rqStatus].null()
@@ -233,6 +247,16 @@ func (b *RequestRows) Add(file string, r *parse.Record) {
 	c[rqFwd].bytes(r.Fwd)
 	b.n++
 }
+
+// routeSlot is a RequestRows.routes entry's index in the route column's
+// local dictionary, valid while fill is the buffer's.
+type routeSlot struct {
+	fill uint64
+	idx  int32
+}
+
+// noSlot is the slot of a new cache entry: none yet.
+func noSlot([]byte) routeSlot { return routeSlot{} }
 
 // dictGens numbers the sets of writer dictionaries, so a RequestRows knows
 // when its remaps are stale: a new row group, or another writer.

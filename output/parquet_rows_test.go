@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herolog/herolog/aggregate"
 	"github.com/herolog/herolog/internal/gen"
 	"github.com/herolog/herolog/parse"
 )
@@ -137,6 +138,42 @@ func TestAddRowsMatchesAdd(t *testing.T) {
 }
 
 func must(s string, _ bool) string { return s }
+
+// TestRequestRowsRoute: the route column of RequestRows (templates from
+// its path cache) is aggregate.Route of the path for every one-byte
+// mutation of paths of each kind, each added twice (a miss, then a hit)
+// in an order that makes cache entries collide and be replaced, across a
+// Reset.
+func TestRequestRowsRoute(t *testing.T) {
+	paths := []string{
+		"/api/users/42?x=1", "/api/orders/7aaa855c-a3f2-4aa5-953d-9710b801c4d6", "/a/deadbeef1/b#frag?q",
+		"/assets/app-3f2a9c8e7d6b5a4f3e2d1c0b9a8f7e6d.js", "/tok/abcdefghij0123456789xyz/", "//x//", "", "?only", "/123",
+	}
+	var all []string
+	for _, p := range paths {
+		all = append(all, p)
+		for i := 0; i < len(p); i++ {
+			for _, c := range []byte{'/', '?', '#', '0', 'a', '-', 0xff} {
+				all = append(all, p[:i]+string(c)+p[i+1:])
+			}
+			all = append(all, p[:i]+p[i+1:])
+		}
+	}
+	b := NewRequestRows()
+	for round := 0; round < 3; round++ {
+		b.Reset()
+		for _, p := range all {
+			b.Add("f", &parse.Record{Kind: parse.KindRouter, Path: []byte(p), Status: -1, Connect: -1, Service: -1, Queue: -1, Wait: -1, Bytes: -1})
+		}
+		d := b.dicts[rqRoute]
+		for i, p := range all {
+			want := string(aggregate.Route(nil, []byte(p)))
+			if got := d.keys[d.idx[i]]; got != want {
+				t.Fatalf("round %d: route of %q is %q, want %q", round, p, got, want)
+			}
+		}
+	}
+}
 
 // TestRequestWriterAbort: Abort stops a writer in the middle of a row
 // group without finishing the file (no footer reaches the destination), and

@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +15,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/herolog/herolog/aggregate"
@@ -442,6 +447,122 @@ func TestRequestWriterDictionaryLimit(t *testing.T) {
 						t.Errorf("%s[%d] = %q (non-null %v), want %q", col.name, i, got, ok, want)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestRequestWriterIntDictionary: the int32 dictionary columns (status,
+// queue, wait_ms), numbered by the encoder (writeDictInt32), read back
+// with every value and null, with min/max statistics per row group that
+// are those of the values, whether the dictionary stays within its limit
+// (dictionary-encoded chunks) or passes it mid-row-group (plain after);
+// values new to the row group in the middle of batches, values in the
+// small table and past it (above intDictSmall).
+func TestRequestWriterIntDictionary(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     ParquetOptions
+		dictSize int
+		dict     bool // every chunk of status dictionary-encoded
+	}{
+		{"batches of 7, row groups of 49", ParquetOptions{BatchRows: 7, RowGroupRows: 49}, maxDictBytes, true},
+		{"past the limit", ParquetOptions{BatchRows: 16, RowGroupRows: 1 << 20}, 60, false},
+		{"past the limit, batches of 5", ParquetOptions{BatchRows: 5, RowGroupRows: 100}, 40, false},
+	}
+	rnd := rand.New(rand.NewPCG(9, 10))
+	statuses := []int{200, 200, 200, 404, 500, 503, 301, -1, 200, 1023, 1024, 32767, 201}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(n int) { maxDictBytes = n }(maxDictBytes)
+			maxDictBytes = tc.dictSize
+			var out bytes.Buffer
+			w, err := NewRequestWriter(&out, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type row struct{ status, queue, wait int64 }
+			var rows []row
+			for i := 0; i < 400; i++ {
+				r := row{int64(statuses[rnd.IntN(len(statuses))]), -1, -1}
+				if i%3 == 0 {
+					r.queue, r.wait = int64(rnd.IntN(5)), int64(rnd.IntN(3000))
+				}
+				if i > 200 && i%7 == 0 {
+					r.status = int64(100 + i) // a new value now and then
+				}
+				rows = append(rows, r)
+				rec := parse.Record{Kind: parse.KindRouter, Status: r.status, Queue: r.queue, Wait: r.wait,
+					Connect: 1, Service: 2, Bytes: 3, Path: []byte("/")}
+				if err := w.Add("x.log", &rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tbl := readTable(t, out.Bytes())
+			defer tbl.Release()
+			st := column(t, tbl, "status").(*array.Int16)
+			qu := column(t, tbl, "queue").(*array.Int32)
+			wa := column(t, tbl, "wait_ms").(*array.Int32)
+			for i, r := range rows {
+				if got, ok := int64(st.Value(i)), st.IsValid(i); ok != (r.status >= 0) || ok && got != r.status {
+					t.Fatalf("status[%d] = %d (non-null %v), want %d", i, got, ok, r.status)
+				}
+				if got, ok := int64(qu.Value(i)), qu.IsValid(i); ok != (r.queue >= 0) || ok && got != r.queue {
+					t.Fatalf("queue[%d] = %d (non-null %v), want %d", i, got, ok, r.queue)
+				}
+				if got, ok := int64(wa.Value(i)), wa.IsValid(i); ok != (r.wait >= 0) || ok && got != r.wait {
+					t.Fatalf("wait_ms[%d] = %d (non-null %v), want %d", i, got, ok, r.wait)
+				}
+			}
+			pf, err := file.NewParquetReader(bytes.NewReader(out.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := pf.MetaData()
+			start := 0
+			for g := range md.NumRowGroups() {
+				rg := md.RowGroup(g)
+				n := int(rg.NumRows())
+				for _, col := range []struct {
+					name string
+					val  func(row) int64
+					null func(row) bool
+				}{
+					{"status", func(r row) int64 { return r.status }, func(r row) bool { return r.status < 0 }},
+					{"queue", func(r row) int64 { return r.queue }, func(r row) bool { return r.queue < 0 }},
+					{"wait_ms", func(r row) int64 { return r.wait }, func(r row) bool { return r.wait < 0 }},
+				} {
+					cc, err := rg.ColumnChunk(md.Schema.ColumnIndexByName(col.name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					s, err := cc.Statistics()
+					if err != nil || s == nil {
+						t.Fatalf("row group %d %s: no statistics (%v)", g, col.name, err)
+					}
+					nulls, lo, hi := int64(0), int64(math.MaxInt64), int64(math.MinInt64)
+					for _, r := range rows[start : start+n] {
+						if col.null(r) {
+							nulls++
+							continue
+						}
+						lo, hi = min(lo, col.val(r)), max(hi, col.val(r))
+					}
+					is := s.(*metadata.Int32Statistics)
+					if is.NullCount() != nulls || is.NumValues() != int64(n)-nulls {
+						t.Errorf("row group %d %s: %d nulls, %d values; want %d, %d", g, col.name, is.NullCount(), is.NumValues(), nulls, int64(n)-nulls)
+					}
+					if is.HasMinMax() != (nulls < int64(n)) || is.HasMinMax() && (int64(is.Min()) != lo || int64(is.Max()) != hi) {
+						t.Errorf("row group %d %s: min %d max %d (set %v), want %d %d", g, col.name, is.Min(), is.Max(), is.HasMinMax(), lo, hi)
+					}
+					if col.name == "status" && tc.dict && !slices.Contains(cc.Encodings(), parquet.Encodings.RLEDict) {
+						t.Errorf("row group %d status: encodings %v, want a dictionary", g, cc.Encodings())
+					}
+				}
+				start += n
 			}
 		})
 	}

@@ -19,16 +19,25 @@ import (
 //     their 1 MB histories, at every collection), with a window no larger
 //     than a page and no content checksum (Parquet pages carry their own
 //     sizes; arrow-go's frames spent 2% of an export's CPU on xxhash).
+//
 //   - At zstdLiteralsLevel, set for the request_id column, a page is
 //     Huffman-coded literals only (zstd blocks with no sequences): random
 //     ids give LZ matching nothing to find, and looking for matches was
 //     two thirds of the time zstd spent on the column.
+//
 //   - At zstdSampledLevel, set for the fwd column, a page is coded one way
 //     or the other after a trial on its first zstdSampleBytes: LZ matching
 //     where it makes the sample much smaller than literals alone (client
 //     addresses that repeat), literals only otherwise (addresses that do
 //     not repeat, where matching finds only short matches, at some 150
 //     MB/s against 700 for Huffman coding alone).
+//
+//   - At zstdStoredLevel, set for the DELTA_BINARY_PACKED integer columns,
+//     a page is LZ-coded only when a trial on its first zstdSampleBytes
+//     shows it pays; otherwise it is stored (raw blocks, a copy). Bit-packed
+//     deltas of times, sizes and durations are as dense as their values'
+//     noise: zstd saved nothing on them (ratio 1.00 for time, bytes and
+//     service_ms in a 1 GiB log's export) and cost 30-50 MB/s of CPU.
 //
 // Other levels go to arrow-go's codec unchanged.
 type zstdCodec struct {
@@ -47,6 +56,17 @@ const zstdLiteralsLevel = -1 << 20
 // page's first zstdSampleBytes favour (see zstdCodec). It is no zstd level
 // either.
 const zstdSampledLevel = zstdLiteralsLevel + 1
+
+// zstdStoredLevel asks for LZ-coded or stored frames, whichever the page's
+// first zstdSampleBytes favour (see zstdCodec). It is no zstd level either.
+const zstdStoredLevel = zstdLiteralsLevel + 2
+
+// zstdSampleStoreMin is, out of 64, the smallest ratio of the sample's LZ
+// frame to the sample for which a page at zstdStoredLevel is stored: LZ
+// must save at least an eighth. In a 1 GiB log's export line numbers come
+// out at 0.48 (LZ), connect_ms at 0.92, time, bytes and service_ms at
+// 1.00 (stored).
+const zstdSampleStoreMin = 56
 
 // zstdSampleBytes is the length of the trial of a page at
 // zstdSampledLevel.
@@ -122,26 +142,119 @@ func (c zstdCodec) EncodeLevel(dst, src []byte, level int) []byte {
 		scratches.Put(s)
 		return dst
 	case zstdSampledLevel:
-		s := scratches.Get().(*huff0.Scratch)
+		return sampledFrame(dst, src, nil)
+	case zstdStoredLevel:
 		e := getEncoder()
-		lz := len(src) <= zstdSampleBytes
-		if !lz {
-			sample := src[:zstdSampleBytes]
-			dst = appendLiteralsFrame(dst[:0], sample, s)
-			lit := len(dst)
-			dst = e.EncodeAll(sample, dst[:0])
-			lz = len(dst)*64 <= lit*zstdSampleLZMax
-		}
-		if lz {
+		dst = e.EncodeAll(src[:min(len(src), zstdSampleBytes)], dst[:0])
+		switch {
+		case len(dst)*64 >= zstdSampleStoreMin*min(len(src), zstdSampleBytes):
+			dst = appendFrame(dst[:0], src, nil)
+		case len(src) > zstdSampleBytes:
 			dst = e.EncodeAll(src, dst[:0])
-		} else {
-			dst = appendLiteralsFrame(dst[:0], src, s)
 		}
 		putEncoder(e)
-		scratches.Put(s)
 		return dst
 	}
+	if level >= zstdSampledKeptBase && level < zstdSampledKeptBase+zstdSampledKeptMax {
+		return sampledFrame(dst, src, sampledKept(level))
+	}
 	return c.Codec.EncodeLevel(dst, src, level)
+}
+
+// sampledFrame codes a page at zstdSampledLevel: LZ matching or literals
+// only, after a trial on its first zstdSampleBytes; with k, the trial's
+// choice is kept for the next zstdSampleKeep pages of the column.
+func sampledFrame(dst, src []byte, k *sampleChoice) []byte {
+	s := scratches.Get().(*huff0.Scratch)
+	e := getEncoder()
+	lz := len(src) <= zstdSampleBytes
+	switch {
+	case lz:
+	case k != nil && k.left > 0:
+		k.left--
+		lz = k.lz
+	default:
+		sample := src[:zstdSampleBytes]
+		dst = appendLiteralsFrame(dst[:0], sample, s)
+		lit := len(dst)
+		dst = e.EncodeAll(sample, dst[:0])
+		lz = len(dst)*64 <= lit*zstdSampleLZMax
+		if k != nil {
+			k.lz, k.left = lz, zstdSampleKeep
+		}
+	}
+	if lz {
+		dst = e.EncodeAll(src, dst[:0])
+	} else {
+		dst = appendLiteralsFrame(dst[:0], src, s)
+	}
+	putEncoder(e)
+	scratches.Put(s)
+	return dst
+}
+
+// zstdSampledKeptBase is the first of the levels newSampledLevel hands
+// out (zstdSampledKeptMax of them, below the other herolog levels): each
+// asks for zstdSampledLevel's frames with the trial's choice kept for
+// zstdSampleKeep pages, one level per column of a writer, whose pages are
+// compressed one after the other, so the file does not depend on other
+// writers.
+const (
+	zstdSampledKeptBase = zstdLiteralsLevel - zstdSampledKeptMax
+	zstdSampledKeptMax  = 1 << 20
+)
+
+// zstdSampleKeep is the number of pages after a trial that take its
+// choice: the LZ trial of a page of addresses that never repeat cost as
+// much as a third of coding the page as literals.
+const zstdSampleKeep = 7
+
+// sampleChoice is the last trial's choice for one column at a kept
+// sampled level, and how many more pages take it.
+type sampleChoice struct {
+	lz   bool
+	left int
+}
+
+var sampledLevels = struct {
+	sync.Mutex
+	next    int
+	choices map[int]*sampleChoice
+}{choices: map[int]*sampleChoice{}}
+
+// newSampledLevel returns a level for one column of one writer: pages
+// coded as at zstdSampledLevel, the trial's choice kept for
+// zstdSampleKeep pages. releaseSampledLevel forgets it.
+func newSampledLevel() int {
+	sampledLevels.Lock()
+	defer sampledLevels.Unlock()
+	for {
+		l := zstdSampledKeptBase + sampledLevels.next
+		sampledLevels.next = (sampledLevels.next + 1) % zstdSampledKeptMax
+		if sampledLevels.choices[l] == nil {
+			sampledLevels.choices[l] = &sampleChoice{}
+			return l
+		}
+	}
+}
+
+func releaseSampledLevel(l int) {
+	sampledLevels.Lock()
+	delete(sampledLevels.choices, l)
+	sampledLevels.Unlock()
+}
+
+// sampledKept returns the choice of a level from newSampledLevel; a level
+// not (or no longer) handed out gets a fresh one each time, as at
+// zstdSampledLevel.
+func sampledKept(l int) *sampleChoice {
+	sampledLevels.Lock()
+	k := sampledLevels.choices[l]
+	sampledLevels.Unlock()
+	if k == nil {
+		k = &sampleChoice{}
+	}
+	return k
 }
 
 // CompressBound is the largest frame EncodeLevel makes of n bytes: the
@@ -163,6 +276,12 @@ const zstdBlockMax = 128 << 10
 // whose literals section has four streams and whose sequences section
 // says there are none.
 func appendLiteralsFrame(dst, src []byte, s *huff0.Scratch) []byte {
+	return appendFrame(dst, src, s)
+}
+
+// appendFrame appends a zstd frame of src to dst: with s, as
+// appendLiteralsFrame; without, of raw blocks only (src stored).
+func appendFrame(dst, src []byte, s *huff0.Scratch) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, 0xFD2FB528) // magic
 	dst = append(dst, 0xA0)                                 // 4-byte content size, single segment
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(src)))
@@ -175,7 +294,7 @@ func appendLiteralsFrame(dst, src []byte, s *huff0.Scratch) []byte {
 		src = src[n:]
 		last := len(src) == 0
 		// Four streams need some bytes; a small block is not worth coding.
-		if n >= 1024 {
+		if s != nil && n >= 1024 {
 			s.Reuse = huff0.ReusePolicyNone
 			out, _, err := huff0.Compress4X(blk, s)
 			if err == nil && len(out)+6 < n {

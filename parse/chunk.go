@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultChunkSize is the size of the chunks a Chunker cuts: large enough
@@ -36,6 +38,9 @@ type Chunker struct {
 	seq    int
 	err    error // the reader's error (io.EOF at the end)
 	skip   bool  // discarding the rest of a line longer than a chunk
+	// uncounted leaves the line counts to the ReadAhead that owns the
+	// Chunker: chunks get Line 0 and line stays 0.
+	uncounted bool
 }
 
 // Chunk is one piece of input: whole lines, the last possibly without its
@@ -58,12 +63,6 @@ type Chunk struct {
 	mapper MapperAt // what mapped it
 }
 
-// Release unmaps the window of the input that ch.Data is in, if it is
-// mapped (ChunkerAt.Map); ch.Data must not be used after. ChunkerAt.Next
-// does it before it fills ch again, and when it returns false: call it
-// for a chunk that is not passed to Next again.
-func (ch *Chunk) Release() { ch.unmap() }
-
 // unmap releases ch's mapping, if any.
 func (ch *Chunk) unmap() {
 	if ch.mapped != nil {
@@ -73,9 +72,28 @@ func (ch *Chunk) unmap() {
 }
 
 // chunkMem is a chunk's buffer (see newChunkMem). Data handed out from it
-// is valid until the Chunk is passed to Next again, and never after the
-// Chunk is garbage.
-type chunkMem struct{ b []byte }
+// is valid until the Chunk is passed to Next again or freed, and never
+// after the Chunk is garbage.
+type chunkMem struct {
+	b       []byte
+	mapped  bool            // b is an anonymous mapping (chunkmem_unix.go)
+	cleanup runtime.Cleanup // unmaps b once the chunkMem is garbage
+}
+
+// Free gives ch's buffer back now (an anonymous mapping is unmapped at
+// once, and so is the window of a mapped input, see ChunkerAt.Map) instead of once ch is garbage and a collection has run: a scan
+// that is over frees its chunks before the report is built, so the
+// report's memory does not come on top of theirs. ch.Data, and anything
+// sliced from it, must not be used afterwards, nor may any goroutine
+// still be reading into ch; ch may be passed to Next again (it then gets
+// a new buffer).
+func (ch *Chunk) Free() {
+	ch.unmap()
+	if ch.mem != nil {
+		ch.mem.free()
+	}
+	ch.Data, ch.buf, ch.mem = nil, nil, nil
+}
 
 // grow gives ch a buffer of at least n bytes, keeping its first keep bytes.
 func (ch *Chunk) grow(n, keep int) {
@@ -143,34 +161,39 @@ func (c *Chunker) Next(ch *Chunk) bool {
 		if n == 0 {
 			continue // c.err is set: the loop ends above
 		}
-		var lines int64
 		if c.err == nil { // the buffer is full: cut after its last newline
 			i := bytes.LastIndexByte(data, '\n')
 			if i < 0 {
 				// One line longer than a chunk: hand over its start (which a
 				// Reader reports as oversize) and skip the rest.
 				c.skip = true
-				lines = 1
 			} else {
 				c.carry = append(c.carry, data[i+1:]...)
 				data = data[:i+1]
-				lines = int64(bytes.Count(data, nl))
-			}
-		} else {
-			lines = int64(bytes.Count(data, nl))
-			if data[len(data)-1] != '\n' {
-				lines++
 			}
 		}
 		ch.Data, ch.Seq, ch.Line, ch.Offset = data, c.seq, c.line, c.offset
 		c.seq++
-		c.line += lines
+		if !c.uncounted {
+			c.line += chunkLines(data)
+		}
 		c.offset += int64(len(data))
 		return true
 	}
 }
 
 var nl = []byte{'\n'}
+
+// chunkLines returns the physical lines in a chunk's data: its newlines,
+// and one more when it does not end with one (the last line of the input,
+// or the start of a line longer than a chunk).
+func chunkLines(data []byte) int64 {
+	n := int64(bytes.Count(data, nl))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
+}
 
 // Err returns the read error that ended the input, or nil at a clean end.
 func (c *Chunker) Err() error {
@@ -217,6 +240,11 @@ func (r *Reader) ResetBytes(b []byte, line, offset int64) {
 // decompressing) a stream then goes on while every parser is busy, instead
 // of only while one of them waits for its next chunk. Chunks come out of
 // Next in input order; each must be given back with Release once parsed.
+//
+// The reading goroutine only reads and cuts: a chunk's lines are counted
+// (for its Line) by the goroutine that takes it with Next, so that the
+// one part of the work that cannot be spread over several goroutines
+// (reading and decompressing) does no more than it must.
 type ReadAhead struct {
 	c      *Chunker
 	full   chan *Chunk
@@ -224,11 +252,23 @@ type ReadAhead struct {
 	done   chan struct{}
 	exited chan struct{}
 	once   sync.Once
+	// starved is set while the reading goroutine waits for a buffer to
+	// read into (see Release).
+	starved atomic.Bool
+
+	mu      sync.Mutex
+	turn    *sync.Cond
+	counted int   // chunks whose lines are counted, in input order
+	line    int64 // physical lines in them
 }
 
 // NewReadAhead starts reading c into the given chunks (at least one; their
-// buffers are reused) and returns at once.
+// buffers are reused) and returns at once. c is the ReadAhead's from then
+// on: its own Lines counts nothing (see ReadAhead.Lines).
 func NewReadAhead(c *Chunker, chunks []*Chunk) *ReadAhead {
+	c.mu.Lock()
+	c.uncounted = true
+	c.mu.Unlock()
 	r := &ReadAhead{
 		c:      c,
 		full:   make(chan *Chunk, len(chunks)),
@@ -236,6 +276,7 @@ func NewReadAhead(c *Chunker, chunks []*Chunk) *ReadAhead {
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
+	r.turn = sync.NewCond(&r.mu)
 	for _, ch := range chunks {
 		r.free <- ch
 	}
@@ -252,6 +293,14 @@ func (r *ReadAhead) run() {
 		case ch = <-r.free:
 		case <-r.done:
 			return
+		default:
+			r.starved.Store(true)
+			select {
+			case ch = <-r.free:
+			case <-r.done:
+				return
+			}
+			r.starved.Store(false)
 		}
 		if !r.c.Next(ch) {
 			return
@@ -267,15 +316,43 @@ func (r *ReadAhead) run() {
 // Next returns the next chunk in input order, waiting for it to be read,
 // or nil at the end of input, after a read error (see Err), or once the
 // reading goroutine has ended after Stop (chunks read before Stop are still
-// returned first). It is safe for concurrent use.
+// returned first). It is safe for concurrent use: the caller counts the
+// chunk's lines, then waits for the chunks before it to be counted (by
+// other callers, which count theirs at once) to set its Line.
 func (r *ReadAhead) Next() *Chunk {
-	return <-r.full
+	ch := <-r.full
+	if ch == nil {
+		return nil
+	}
+	n := chunkLines(ch.Data)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.counted != ch.Seq {
+		r.turn.Wait()
+	}
+	ch.Line = r.line
+	r.line += n
+	r.counted++
+	r.turn.Broadcast()
+	return ch
 }
 
 // Release gives a chunk returned by Next back for reading into; its Data
 // must not be used after.
+//
+// When the reading goroutine was waiting for that buffer, the caller
+// yields its processor to it (runtime.Gosched). Reading (decompressing)
+// is the one part of the work that cannot be spread over several
+// goroutines, so it should never wait for a processor while parsers run:
+// without the yield, the woken reader waits until the releasing parser
+// blocks or is preempted (up to 10 ms with Go's scheduler) while every
+// processor parses, then the parsers run out of chunks and wait for it
+// with a processor idle.
 func (r *ReadAhead) Release(ch *Chunk) {
 	r.free <- ch // never blocks: free holds every chunk
+	if r.starved.Load() {
+		runtime.Gosched()
+	}
 }
 
 // Stop ends the reading ahead; with wait, it returns once the reading
@@ -293,9 +370,14 @@ func (r *ReadAhead) Stop(wait bool) {
 // call it after Next has returned nil and Stop(true).
 func (r *ReadAhead) Err() error { return r.c.Err() }
 
-// Lines returns the physical lines read; after Next has returned nil and
-// Stop(true), the input's line count.
-func (r *ReadAhead) Lines() int64 { return r.c.Lines() }
+// Lines returns the physical lines in the chunks Next has returned; after
+// Next has returned nil, the input's line count (after Stop, the chunks
+// read ahead and never returned are not counted).
+func (r *ReadAhead) Lines() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.line
+}
 
 // ChunkerAt cuts a regular file (an io.ReaderAt of known size) into chunks
 // that end at line boundaries, like Chunker, but reads each chunk in the
@@ -384,7 +466,7 @@ func IsFault(v any) bool {
 // page cache, where a regular file's are) instead of copying them into
 // the Chunk's buffer, if its input is a MapperAt; it reports whether it
 // is. The bytes stay mapped until the Chunk is passed to Next again,
-// which unmaps them (and does at the end). The caller must then read
+// which unmaps them (and does at the end), or freed (Chunk.Free). The caller must then read
 // Chunk.Data with debug.SetPanicOnFault set, and treat a fault (IsFault)
 // as the read error ErrShrunk: a file that shrinks while it is mapped
 // faults where a read would fail. Call it before the first Next.
@@ -519,10 +601,7 @@ func (c *ChunkerAt) read(ch *Chunk, begin, rangeEnd int64) (data []byte, offset,
 		}
 	}
 	if !c.rel {
-		lines = int64(bytes.Count(data, nl))
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			lines++
-		}
+		lines = chunkLines(data)
 	}
 	return data, lo + int64(start), lines, last, nil
 }

@@ -91,13 +91,19 @@ func checkChunks(t *testing.T, got, want []string, c interface {
 	if c.Err() != nil {
 		t.Fatalf("Err() = %v, want nil", c.Err())
 	}
-	var lastLine int64
-	if len(want) > 0 {
-		fmt.Sscan(want[len(want)-1], &lastLine)
+	if c.Lines() != lastLine(want) {
+		t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine(want))
 	}
-	if c.Lines() != lastLine {
-		t.Fatalf("Lines() = %d, want %d", c.Lines(), lastLine)
+}
+
+// lastLine returns the line number of the last of the records described
+// (by describeChunk), 0 when there are none.
+func lastLine(records []string) int64 {
+	var n int64
+	if len(records) > 0 {
+		fmt.Sscan(records[len(records)-1], &n)
 	}
+	return n
 }
 
 // TestChunkerReadError: every line before a read error is delivered (the
@@ -317,6 +323,9 @@ func TestReadAheadMatchesReader(t *testing.T) {
 					if !errors.Is(ra.Err(), errBoom) {
 						t.Fatalf("Err() = %v, want boom", ra.Err())
 					}
+					if ra.Lines() != lastLine(want) {
+						t.Fatalf("Lines() = %d, want %d", ra.Lines(), lastLine(want))
+					}
 				})
 			}
 		}
@@ -455,5 +464,43 @@ func TestChunkerAtRelativeLines(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestChunkFree: a freed chunk lets go of its buffer and data, can be
+// freed twice, and reads on into a new buffer as if it had not been freed
+// (after every chunk, or only at the end).
+func TestChunkFree(t *testing.T) {
+	in := strings.Repeat("2026-01-02T03:04:05+00:00 heroku[router]: at=info method=GET path=/ dyno=web.1 connect=1ms service=2ms status=200\n", 2000)
+	for _, tc := range []struct {
+		name      string
+		freeEvery bool
+		next      func() func(*Chunk) bool
+	}{
+		{"Chunker", true, func() func(*Chunk) bool { return NewChunker(strings.NewReader(in), 0).Next }},
+		{"Chunker/end", false, func() func(*Chunk) bool { return NewChunker(strings.NewReader(in), 0).Next }},
+		{"ChunkerAt", true, func() func(*Chunk) bool {
+			return newChunkerAt(strings.NewReader(in), int64(len(in)), 1000, 100).Next
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := tc.next()
+			var ch Chunk
+			var got strings.Builder
+			for next(&ch) {
+				got.Write(ch.Data)
+				if tc.freeEvery {
+					ch.Free()
+					if ch.Data != nil || ch.buf != nil || ch.mem != nil {
+						t.Fatalf("after Free: Data %d bytes, buf %d, mem %v", len(ch.Data), len(ch.buf), ch.mem)
+					}
+				}
+			}
+			ch.Free()
+			ch.Free()
+			if got.String() != in {
+				t.Fatalf("read %d bytes, want the %d of the input", got.Len(), len(in))
+			}
+		})
 	}
 }

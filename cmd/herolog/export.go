@@ -228,7 +228,7 @@ func createSafe(target string, force bool) (*safeFile, error) {
 		return nil, fmt.Errorf("creating %s: %w", target, err)
 	}
 	f.Chmod(0o644) // CreateTemp makes 0600; a result file is as readable as os.Create's
-	return &safeFile{f: f, bw: bufio.NewWriterSize(f, 1<<20), target: target}, nil
+	return &safeFile{f: f, bw: bufio.NewWriterSize(&writeback{f: f}, 1<<20), target: target}, nil
 }
 
 // commit flushes, syncs and renames the file into place.
@@ -512,7 +512,7 @@ func (l *lakeSink) partFor(k int64) (*lakePart, error) {
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(&writeback{f: f}, 1<<20)
 	w, err := l.nw(bw)
 	if err != nil {
 		f.Close()
