@@ -315,11 +315,11 @@ func TestScanParallelFileShrinks(t *testing.T) {
 	}
 }
 
-// TestMappedChunkSize: the workers' mapped chunks add up to 32 MiB at
-// most, each between 4 and 16 MiB.
+// TestMappedChunkSize: the workers' mapped chunks add up to 16 MiB at
+// most, each between 4 and 8 MiB.
 func TestMappedChunkSize(t *testing.T) {
 	for _, tc := range []struct{ workers, want int }{
-		{0, 16 << 20}, {1, 16 << 20}, {2, 16 << 20}, {3, 32 << 20 / 3}, {4, 8 << 20}, {8, 4 << 20}, {64, 4 << 20},
+		{0, 8 << 20}, {1, 8 << 20}, {2, 8 << 20}, {3, 16 << 20 / 3}, {4, 4 << 20}, {8, 4 << 20}, {64, 4 << 20},
 	} {
 		if got := mappedChunkSize(tc.workers); got != tc.want {
 			t.Errorf("mappedChunkSize(%d) = %d, want %d", tc.workers, got, tc.want)
