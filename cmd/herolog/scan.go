@@ -97,7 +97,7 @@ type scanOpts struct {
 // scanParallelOpts is scanParallel with options.
 func (e *env) scanParallelOpts(f inputFlags, o scanOpts, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
-	pool.chunkSize, pool.ahead = scanChunkSize, len(pool.readers)+2
+	pool.chunkSize, pool.ahead = scanChunkSize, len(pool.readers)+1
 	if o.chunkSize > 0 && scanChunkSize == 0 {
 		pool.chunkSize = o.chunkSize
 	}
