@@ -17,7 +17,7 @@ import (
 // dropped ones were garbage on top of the live heap until collected (the
 // 10 GiB file's peak RSS was 8-9 MB above the 100 MB file's). A free list
 // holds at most what was once in use at the same time and not in use now,
-// up to its cap; FreePools empties them when a scan is over.
+// up to its cap.
 var (
 	histPools = [3]freeList[*hdrhistogram.Histogram]{ // by histKind
 		{max: 256}, // histSection, 16 KB each
@@ -56,28 +56,6 @@ func (f *freeList[T]) put(v T) {
 		f.items = append(f.items, v)
 	}
 	f.mu.Unlock()
-}
-
-// drop empties the list, leaving its values to the collector.
-func (f *freeList[T]) drop() {
-	f.mu.Lock()
-	clear(f.items)
-	f.items = f.items[:0]
-	f.mu.Unlock()
-}
-
-// FreePools drops the buffers kept for aggregators made later (histograms,
-// head-of-line queues, route caches: a few MB after a parallel scan), so
-// that what is built next (the report) does not come on top of them. It
-// is safe at any time; later aggregators allocate afresh.
-func FreePools() {
-	for i := range histPools {
-		histPools[i].drop()
-	}
-	for i := range holBufs {
-		holBufs[i].drop()
-	}
-	routeCaches.drop()
 }
 
 // newRouteCache returns an empty route cache, from the pool when it holds
