@@ -13,11 +13,12 @@ import (
 //
 // They are plain bounded stacks, not sync.Pools: a sync.Pool hands what
 // it holds to its victim cache at each collection and drops it at the
-// next, so over a long scan buffers were dropped and made again, and the
-// dropped ones were garbage on top of the live heap until collected (the
-// 10 GiB file's peak RSS was 8-9 MB above the 100 MB file's). A free list
-// holds at most what was once in use at the same time and not in use now,
-// up to its cap.
+// next, so over a long scan buffers were dropped and made again, the
+// dropped ones garbage on top of the live heap until collected. A free
+// list holds at most what was once in use at the same time and not in use
+// now, up to its cap (10 GiB file: 0.4 MB less peak RSS; a log of 300
+// busy dynos, whose chunks each fill 300 groups' histograms: 202-231 ->
+// 193-197 MB).
 var (
 	histPools = [3]freeList[*hdrhistogram.Histogram]{ // by histKind
 		{max: 256}, // histSection, 16 KB each

@@ -92,10 +92,11 @@ type scanOpts struct {
 	// chunk before the one ahead of it is merged waits; the chunks are of
 	// one size, so on free cores it seldom does). Each chunk aggregator
 	// holds its groups' histograms and head-of-line buffers (about 1.2 MB
-	// on the generated log): with workers + 2, a long scan sooner or later
-	// had all of them in memory at once, and its peak RSS stood 4 MB above
-	// the same scan's with workers (10 GiB file: 58.5-59.0 -> 54.8-54.9 MB;
-	// a 100 MB file ends before it gets there). A sink whose merge is slow
+	// on the generated log): with workers + 2, a long scan on a loaded
+	// machine sooner or later had all of them in memory at once behind a
+	// descheduled worker (10 GiB file at load 5-7: 57.5-58.9 MB, with
+	// workers 54.8-54.9; 1.6 MB apart on a quieter machine; a 100 MB file
+	// ends before it gets there). A sink whose merge is slow
 	// (writing Parquet) would otherwise have every worker parse that many
 	// chunks ahead of it.
 	ahead int
