@@ -100,7 +100,15 @@ type scanOpts struct {
 	// parse.DefaultChunkSize, when 0; parse.NewChunker raises it to 2 MiB).
 	chunkSize int
 	// ahead caps the chunks claimed and not yet merged, so the sinks in
-	// memory at once (workers + 2 when 0). A sink whose merge is slow
+	// memory at once (one per worker when 0: a worker that finishes a
+	// chunk before the one ahead of it is merged waits; the chunks are of
+	// one size, so on free cores it seldom does). Each chunk aggregator
+	// holds its groups' histograms and head-of-line buffers (about 1.2 MB
+	// on the generated log): with workers + 2, a long scan on a loaded
+	// machine sooner or later had all of them in memory at once behind a
+	// descheduled worker (10 GiB file at load 5-7: 57.5-58.9 MB, with
+	// workers 54.8-54.9; 1.6 MB apart on a quieter machine; a 100 MB file
+	// ends before it gets there). A sink whose merge is slow
 	// (writing Parquet) would otherwise have every worker parse that many
 	// chunks ahead of it.
 	ahead int
@@ -122,7 +130,7 @@ type lineShifter interface {
 // scanParallelOpts is scanParallel with options.
 func (e *env) scanParallelOpts(f inputFlags, o scanOpts, newSink func() recordSink, merge func(recordSink)) (scanResult, error) {
 	pool := newWorkerPool(f, runtime.GOMAXPROCS(0))
-	pool.chunkSize, pool.ahead = scanChunkSize, len(pool.readers)+2
+	pool.chunkSize, pool.ahead = scanChunkSize, len(pool.readers)
 	pool.relLines = o.relLines && !f.Strict
 	if o.chunkSize > 0 && scanChunkSize == 0 {
 		pool.chunkSize = o.chunkSize
@@ -284,7 +292,7 @@ func newWorkerPool(f inputFlags, n int) *workerPool {
 	if n < 1 {
 		n = 1
 	}
-	w := &workerPool{chunks: make([]*parse.Chunk, n+readAheadExtra), readers: make([]*parse.Reader, n), ahead: n + 2}
+	w := &workerPool{chunks: make([]*parse.Chunk, n+readAheadExtra), readers: make([]*parse.Reader, n), ahead: n}
 	for i := range w.readers {
 		w.readers[i] = parse.NewReader(nil, newParser(f))
 	}
