@@ -37,11 +37,18 @@ type Dist struct {
 
 // distSmall is how many values a Dist keeps as a plain list before it
 // allocates its HDR histogram (about 100 KB). Groups that see few requests
-// — in a parallel scan, a chunk's share of a million distinct paths — then
-// cost a few hundred bytes instead of a histogram each, and the histogram
-// built from the list later holds exactly what recording the values one by
-// one would have: quantiles are unchanged.
-const distSmall = 32
+// — in a parallel scan, a chunk's share of a million distinct paths, or of
+// an app's 300 dynos — then cost a few KB at most instead of a histogram
+// each, and the histogram built from the list later holds exactly what
+// recording the values one by one would have: quantiles are unchanged.
+// It was 32: with 300 busy dynos each 8 MiB chunk then built (zeroed, filled
+// and merged) 300 service and 300 connect histograms, 48 MB a chunk
+// aggregator; at 512 (4 KB a list at most, grown by append from 32) a
+// 200 MB log of 300 dynos went from 1.9 to 0.64 s wall, 3.6 to 1.2 CPU-s and
+// 164-172 to 117 MB peak RSS, its report identical; the 4-dyno 1 GiB log
+// costs 0.4% more instructions (its lists fill and are replayed once per
+// chunk and dyno).
+const distSmall = 512
 
 // recordHist adds one value (already within range) to the histogram, or to
 // the list while it is short.
@@ -49,7 +56,7 @@ func (d *Dist) recordHist(hv int64) {
 	if d.h == nil {
 		if len(d.small) < distSmall {
 			if d.small == nil {
-				d.small = make([]int64, 0, distSmall)
+				d.small = make([]int64, 0, 32)
 			}
 			d.small = append(d.small, hv)
 			return
