@@ -22,7 +22,8 @@ const routeCacheSize = 256
 const routeIDCacheSize = 64
 
 // RouteEntry is one path's template (Tmpl, Route's result) and the value
-// made from it (Val). The caller must not change either.
+// made from it (Val). The caller must not change Tmpl; it may update Val
+// (export keeps a per-chunk dictionary slot there).
 type RouteEntry[V any] struct {
 	path, Tmpl []byte
 	Val        V
@@ -30,9 +31,9 @@ type RouteEntry[V any] struct {
 }
 
 // Get returns the entry of path, computing its template and value on a
-// miss: value(template), called once per entry filled, must give the same
-// value for the same template for as long as the cache is used. The entry
-// is valid until the next Get.
+// miss: value(template) is called once per entry filled, and gives the
+// entry's Val (which the caller may update afterwards). The entry is valid
+// until the next Get.
 func (c *RouteCache[V]) Get(path []byte, value func(tmpl []byte) V) *RouteEntry[V] {
 	n := len(path)
 	var h uint32

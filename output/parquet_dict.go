@@ -150,14 +150,12 @@ func (c *colBuf) writeDictInt32(s *dictState) error {
 	}
 	known := len(s.ivals) // values in the writer's dictionary
 	s.idx = s.idx[:0]
-	nulls := 0
 	if c.nullable {
 		s.valid = append(s.valid[:0], make([]byte, (rows+7)/8)...)
 		k := 0
 		for r, d := range def {
 			if d == 0 {
 				s.idx = append(s.idx, 0)
-				nulls++
 				continue
 			}
 			s.idx = append(s.idx, s.intIndex(c.i32[k]))
@@ -307,14 +305,12 @@ func (c *colBuf) writeDict(s *dictState) error {
 	// The indices, one per row, and the validity bitmap when there are
 	// nulls.
 	s.idx = s.idx[:0]
-	nulls := 0
 	if c.nullable {
 		s.valid = append(s.valid[:0], make([]byte, (rows+7)/8)...)
 		k := 0
 		for r, d := range def {
 			if d == 0 {
 				s.idx = append(s.idx, 0)
-				nulls++
 				continue
 			}
 			s.idx = append(s.idx, c.i32[k])

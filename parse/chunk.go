@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // DefaultChunkSize is the size of the chunks a Chunker cuts: large enough
@@ -48,7 +49,7 @@ type Chunker struct {
 // Chunker.Next again: its buffer is reused.
 type Chunk struct {
 	// Data is the chunk's bytes, valid until the Chunk is passed to Next
-	// again.
+	// again or freed (Free).
 	Data []byte
 	// Seq is the chunk's 0-based position in the input.
 	Seq int
@@ -61,6 +62,17 @@ type Chunk struct {
 
 	mapped []byte   // the input mapped for the chunk (ChunkerAt.Map), or nil
 	mapper MapperAt // what mapped it
+}
+
+// Faulted reports whether v, recovered from a panic while ch.Data was
+// read with debug.SetPanicOnFault set, is a memory fault inside ch's mapped
+// window (ChunkerAt.Map): the file shrank. Any other fault is a bug.
+func (ch *Chunk) Faulted(v any) bool {
+	f, ok := v.(interface{ Addr() uintptr })
+	if !ok || len(ch.mapped) == 0 {
+		return false
+	}
+	return f.Addr()-uintptr(unsafe.Pointer(unsafe.SliceData(ch.mapped))) < uintptr(len(ch.mapped))
 }
 
 // unmap releases ch's mapping, if any.
@@ -81,8 +93,9 @@ type chunkMem struct {
 }
 
 // Free gives ch's buffer back now (an anonymous mapping is unmapped at
-// once, and so is the window of a mapped input, see ChunkerAt.Map) instead of once ch is garbage and a collection has run: a scan
-// that is over frees its chunks before the report is built, so the
+// once, and so is the window of a mapped input, see ChunkerAt.Map)
+// instead of once ch is garbage and a collection has run: a scan that is
+// over frees its chunks before the report is built, so the
 // report's memory does not come on top of theirs. ch.Data, and anything
 // sliced from it, must not be used afterwards, nor may any goroutine
 // still be reading into ch; ch may be passed to Next again (it then gets
@@ -379,6 +392,15 @@ func (r *ReadAhead) Lines() int64 {
 	return r.line
 }
 
+// Offset returns the bytes read from the input so far, skipped parts of
+// over-long lines included; after the chunker has returned its last
+// chunk, the input's size.
+func (r *ReadAhead) Offset() int64 {
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	return r.c.offset
+}
+
 // ChunkerAt cuts a regular file (an io.ReaderAt of known size) into chunks
 // that end at line boundaries, like Chunker, but reads each chunk in the
 // goroutine that asked for it and outside any lock, so that reading runs
@@ -454,20 +476,13 @@ type MapperAt interface {
 // became shorter than its size while it was read.
 var ErrShrunk = errors.New("the file shrank while it was read")
 
-// IsFault reports whether v, a value recovered from a panic, is a memory
-// fault, such as reading a mapped page past the end of a file that shrank
-// (with debug.SetPanicOnFault set).
-func IsFault(v any) bool {
-	_, ok := v.(interface{ Addr() uintptr })
-	return ok
-}
-
 // Map makes the ChunkerAt map each chunk's bytes into memory (from the
 // page cache, where a regular file's are) instead of copying them into
 // the Chunk's buffer, if its input is a MapperAt; it reports whether it
 // is. The bytes stay mapped until the Chunk is passed to Next again,
-// which unmaps them (and does at the end), or freed (Chunk.Free). The caller must then read
-// Chunk.Data with debug.SetPanicOnFault set, and treat a fault (IsFault)
+// which unmaps them (and does at the end), or freed (Chunk.Free). The
+// caller must then read Chunk.Data with debug.SetPanicOnFault set, and
+// treat a fault inside the chunk's window (Chunk.Faulted)
 // as the read error ErrShrunk: a file that shrinks while it is mapped
 // faults where a read would fail. Call it before the first Next.
 func (c *ChunkerAt) Map() bool {
@@ -543,7 +558,7 @@ func (c *ChunkerAt) read(ch *Chunk, begin, rangeEnd int64) (data []byte, offset,
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer func() {
 			if v := recover(); v != nil {
-				if !IsFault(v) {
+				if !ch.Faulted(v) {
 					panic(v)
 				}
 				ch.unmap()
@@ -555,8 +570,8 @@ func (c *ChunkerAt) read(ch *Chunk, begin, rangeEnd int64) (data []byte, offset,
 	// read starts a page earlier, not one byte: the kernel copies from the
 	// page cache about four times slower from an unaligned offset (and a
 	// mapping starts at a page).
-	lead := min(begin, 4096)
-	lo := begin - lead
+	lo := max(begin-1, 0) &^ 4095 // a page boundary, whatever the chunk size
+	lead := begin - lo
 	hi := min(rangeEnd+int64(c.probe), c.n)
 	buf, err := c.fetch(ch, lo, int(hi-lo), 0)
 	if err != nil {

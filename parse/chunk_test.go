@@ -339,6 +339,9 @@ type copyMapper struct {
 	mu   sync.Mutex
 	live int
 	fail bool // MapAt fails (mapping not supported)
+	// refused counts MapAt calls off a page boundary (which mmap refuses;
+	// the chunker then reads instead, silently).
+	refused int
 }
 
 func (m *copyMapper) MapAt(off int64, size int) ([]byte, error) {
@@ -346,6 +349,9 @@ func (m *copyMapper) MapAt(off int64, size int) ([]byte, error) {
 		return nil, errors.ErrUnsupported
 	}
 	if off%4096 != 0 {
+		m.mu.Lock()
+		m.refused++
+		m.mu.Unlock()
 		return nil, fmt.Errorf("MapAt(%d): not at a page", off)
 	}
 	b := make([]byte, size)
@@ -387,12 +393,38 @@ func TestChunkerAtMapped(t *testing.T) {
 					if m.live != 0 {
 						t.Fatalf("%d mappings left", m.live)
 					}
+					if m.refused != 0 {
+						t.Fatalf("%d windows asked for off a page boundary (chunk size %d)", m.refused, size)
+					}
 				})
 			}
 		}
 	}
 	if c := NewChunkerAt(strings.NewReader("a\n"), 2, 0); c.Map() {
 		t.Fatal("Map() = true for a plain io.ReaderAt")
+	}
+}
+
+// TestChunkerAtMappedUnalignedSize: chunk sizes that are not a multiple of
+// the page size (16 MiB / 3 workers is one) still map every window from a
+// page boundary, instead of falling back to reading every chunk.
+func TestChunkerAtMappedUnalignedSize(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 200<<10; i++ {
+		fmt.Fprintf(&b, "line %d %s\n", i, strings.Repeat("x", i%97))
+	}
+	in := b.String()
+	for _, size := range []int{5000, 16 << 10 / 3, 12345} {
+		const maxLine = 200
+		want := recordsSequential([]byte(in), maxLine)
+		m := &copyMapper{Reader: strings.NewReader(in)}
+		c := newChunkerAt(m, int64(len(in)), size, maxLine)
+		c.Map()
+		got := recordsConcurrent(t, 3, maxLine, func(_ int, ch *Chunk) bool { return c.Next(ch) }, nil)
+		checkChunks(t, got, want, c)
+		if m.refused != 0 {
+			t.Errorf("chunk size %d: %d windows asked for off a page boundary", size, m.refused)
+		}
 	}
 }
 

@@ -290,33 +290,46 @@ func TestScanParallelFileShrinks(t *testing.T) {
 	old := scanChunkSize
 	scanChunkSize = 2 << 20
 	defer func() { scanChunkSize = old }()
-	plain, _, _, _, _ := scanFixtures(t, t.TempDir())
-	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	var once sync.Once
-	res, err := e.scanParallel(inputFlags{Files: []string{plain}},
-		func() recordSink {
-			return sinkFunc(func(string, *parse.Record) {
-				once.Do(func() {
-					if err := os.Truncate(plain, 4096); err != nil {
-						t.Error(err)
-					}
+	// To 4096 bytes: later chunks fault or fail to read. By 50 bytes: the
+	// new end is within the last mapped page, which reads as zeros
+	// without a fault.
+	for _, cut := range []func(size int64) int64{
+		func(int64) int64 { return 4096 },
+		func(size int64) int64 { return size - 50 },
+	} {
+		plain, _, _, _, _ := scanFixtures(t, t.TempDir())
+		st, err := os.Stat(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := cut(st.Size())
+		e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+		var once sync.Once
+		res, err := e.scanParallel(inputFlags{Files: []string{plain}},
+			func() recordSink {
+				return sinkFunc(func(string, *parse.Record) {
+					once.Do(func() {
+						if err := os.Truncate(plain, to); err != nil {
+							t.Error(err)
+						}
+					})
 				})
-			})
-		},
-		func(recordSink) {})
-	if err != nil {
-		t.Fatalf("error %v, want a read error in the result", err)
-	}
-	if !res.failed || len(res.inputs) != 1 || !strings.Contains(res.inputs[0].Error, "shrank") || !strings.Contains(res.inputs[0].Error, plain) {
-		t.Fatalf("failed %v, inputs %+v: want the file reported as shrunk", res.failed, res.inputs)
-	}
-	if !strings.Contains(e.stderr.(*bytes.Buffer).String(), "shrank") {
-		t.Fatalf("stderr %q: want the read error", e.stderr)
+			},
+			func(recordSink) {})
+		if err != nil {
+			t.Fatalf("to %d: error %v, want a read error in the result", to, err)
+		}
+		if !res.failed || len(res.inputs) != 1 || !strings.Contains(res.inputs[0].Error, "shrank") || !strings.Contains(res.inputs[0].Error, plain) {
+			t.Fatalf("to %d of %d bytes: failed %v, inputs %+v: want the file reported as shrunk", to, st.Size(), res.failed, res.inputs)
+		}
+		if !strings.Contains(e.stderr.(*bytes.Buffer).String(), "shrank") {
+			t.Fatalf("to %d: stderr %q: want the read error", to, e.stderr)
+		}
 	}
 }
 
-// TestMappedChunkSize: the workers' mapped chunks add up to 16 MiB at
-// most, each between 4 and 8 MiB.
+// TestMappedChunkSize: the workers' mapped chunks add up to 16 MiB up to
+// four workers, each between 4 and 8 MiB.
 func TestMappedChunkSize(t *testing.T) {
 	for _, tc := range []struct{ workers, want int }{
 		{0, 8 << 20}, {1, 8 << 20}, {2, 8 << 20}, {3, 16 << 20 / 3}, {4, 4 << 20}, {8, 4 << 20}, {64, 4 << 20},

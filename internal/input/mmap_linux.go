@@ -9,9 +9,10 @@ import (
 // MapAt maps n bytes of the file from off (a multiple of the page size)
 // into memory, read-only and shared with the page cache, so that they are
 // parsed where the kernel keeps them instead of being copied into a
-// buffer (see parse.MapperAt). Every page is mapped at once
-// (MAP_POPULATE): n bytes count in the process's resident memory until
-// Unmap. The bytes count as read for progress. If the file shrinks while
+// buffer (see parse.MapperAt). Pages come in as they are first touched
+// (no MAP_POPULATE, which measured slower), and those touched count in the
+// process's resident memory until Unmap. The size bytes count as read for
+// progress. If the file shrinks while
 // mapped, touching a page past its new end faults (SIGBUS): read mapped
 // bytes only with debug.SetPanicOnFault set.
 func (n *namedReaderAt) MapAt(off int64, size int) ([]byte, error) {
