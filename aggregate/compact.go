@@ -105,14 +105,7 @@ func (d *hist2) mergeCompact(o *hist2, sp []byte) bool {
 	if o.Count == 0 {
 		return true
 	}
-	if d.H == nil {
-		d.H = newHist(histSection)
-	}
-	d.Count += o.Count
-	d.Sum += o.Sum
-	if o.Max > d.Max {
-		d.Max = o.Max
-	}
+	d.addStats(o)
 	addCompact(d.H, sp)
 	return true
 }

@@ -88,6 +88,15 @@ func (d *hist2) merge(o *hist2) {
 	if o.Count == 0 {
 		return
 	}
+	d.addStats(o)
+	if o.H != nil && !mergeHist(d.H, o.H) { // nil when o counted requests without service=
+		d.H.Merge(o.H)
+	}
+}
+
+// addStats adds o's count, sum and max into d, and gives d a histogram
+// for o's counts to go into (merge, mergeCompact). o.Count is not 0.
+func (d *hist2) addStats(o *hist2) {
 	if d.H == nil {
 		d.H = newHist(histSection)
 	}
@@ -95,9 +104,6 @@ func (d *hist2) merge(o *hist2) {
 	d.Sum += o.Sum
 	if o.Max > d.Max {
 		d.Max = o.Max
-	}
-	if o.H != nil && !mergeHist(d.H, o.H) { // nil when o counted requests without service=
-		d.H.Merge(o.H)
 	}
 }
 
