@@ -12,9 +12,10 @@ import (
 // buffer (see parse.MapperAt). Pages come in as they are first touched
 // (no MAP_POPULATE, which measured slower), and those touched count in the
 // process's resident memory until Unmap. The size bytes count as read for
-// progress. If the file shrinks while
-// mapped, touching a page past its new end faults (SIGBUS): read mapped
-// bytes only with debug.SetPanicOnFault set.
+// progress (a window mapped again for a line longer than a chunk counts
+// again there; the report's byte count is the scan's own). If the file
+// shrinks while mapped, touching a page past its new end faults (SIGBUS):
+// read mapped bytes only with debug.SetPanicOnFault set.
 func (n *namedReaderAt) MapAt(off int64, size int) ([]byte, error) {
 	f, ok := n.r.(*os.File)
 	if !ok || size <= 0 {
