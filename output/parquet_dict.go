@@ -85,6 +85,7 @@ type dictState struct {
 	ibig     map[int32]int32
 	pageRows int      // rows in the data page being filled
 	idx      []int32  // a batch's indices, one per row (0 for nulls)
+	ord      []int32  // an int32 batch's indices, one per non-null value
 	valid    []byte   // their validity bitmap
 	seen     []uint32 // per value: the last segment that referenced it
 	stamp    uint32
@@ -149,54 +150,94 @@ func (c *colBuf) writeDictInt32(s *dictState) error {
 		rows = len(def)
 	}
 	known := len(s.ivals) // values in the writer's dictionary
-	s.idx = s.idx[:0]
-	if c.nullable {
-		s.valid = append(s.valid[:0], make([]byte, (rows+7)/8)...)
-		k := 0
-		for r, d := range def {
-			if d == 0 {
-				s.idx = append(s.idx, 0)
-				continue
-			}
-			s.idx = append(s.idx, s.intIndex(c.i32[k]))
-			s.valid[r>>3] |= 1 << (r & 7)
-			k++
-		}
-	} else {
-		for _, v := range c.i32 {
-			s.idx = append(s.idx, s.intIndex(v))
-		}
+	s.ord = s.ord[:0]
+	for _, v := range c.i32 {
+		s.ord = append(s.ord, s.intIndex(v))
 	}
-	seg := 0
-	// Only a batch that brought new values has rows the writer cannot
-	// take as indices: the first row of each (its index is the next one).
-	for r := 0; known < len(s.ivals) && r < rows; r++ {
-		if int(s.idx[r]) < known || (c.nullable && def[r] == 0) {
+	s.setIndices(s.ord, def)
+	dw := dictWriter{w, func() (dictEncoder, bool) { e, ok := w.CurrentEncoder().(dictEncoder); return e, ok }}
+	return s.writeBatch(dw, rows, def, known, len(s.ivals)-known,
+		func(lo, hi int) error { return s.writeRowsInt32(w, lo, hi, def) },
+		func(k int, d []int16) error {
+			_, err := w.WriteBatch(s.ivals[k:k+1], d, nil)
+			return err
+		})
+}
+
+// dictWriter is the part of a column chunk writer that writeBatch uses
+// (the Int32 and ByteArray writers alike), with its current encoder as a
+// dictionary encoder (ok false once it fell back to plain): the
+// encoder's type is in an internal package, so it is asked through
+// encoder.
+type dictWriter struct {
+	w interface {
+		FallbackToPlain()
+		FlushCurrentPage() error
+	}
+	encoder func() (enc dictEncoder, ok bool)
+}
+
+// setIndices makes s.idx the batch's indices, one per row, from idx (one
+// per non-null row), with the validity bitmap in s.valid when def (the
+// definition levels of a nullable column; nil otherwise) is given.
+func (s *dictState) setIndices(idx []int32, def []int16) {
+	s.idx = s.idx[:0]
+	if def == nil {
+		s.idx = append(s.idx, idx...)
+		return
+	}
+	s.valid = append(s.valid[:0], make([]byte, (len(def)+7)/8)...)
+	k := 0
+	for r, d := range def {
+		if d == 0 {
+			s.idx = append(s.idx, 0)
 			continue
 		}
-		if err := s.writeRowsInt32(w, seg, r, def); err != nil {
+		s.idx = append(s.idx, idx[k])
+		s.valid[r>>3] |= 1 << (r & 7)
+		k++
+	}
+}
+
+// writeBatch writes the batch's rows, whose indices are in s.idx, to w:
+// as indices (writeRows, by segment), except the first row of each of the
+// fresh values new to the row group (indices known, known+1, ...), which
+// writeNew writes as a one-value batch (with its definition level, when
+// def is given) so that it enters the writer's dictionary under the same
+// index. Then it cuts the data page every dictPageRows rows.
+func (s *dictState) writeBatch(dw dictWriter, rows int, def []int16, known, fresh int,
+	writeRows func(lo, hi int) error, writeNew func(k int, d []int16) error) error {
+	seg := 0
+	// Only a batch that brought new values has rows the writer cannot
+	// take as indices.
+	for r := 0; fresh > 0 && r < rows; r++ {
+		if int(s.idx[r]) < known || (def != nil && def[r] == 0) {
+			continue
+		}
+		if err := writeRows(seg, r); err != nil {
 			return err
 		}
 		var d []int16
-		if c.nullable {
+		if def != nil {
 			d = def[r : r+1]
 		}
-		if _, err := w.WriteBatch(s.ivals[known:known+1], d, nil); err != nil {
+		if err := writeNew(known, d); err != nil {
 			return err
 		}
 		known++
-		if enc, ok := w.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() != known {
-			w.FallbackToPlain() // cannot happen while the numbering agrees; be safe
+		fresh--
+		if enc, ok := dw.encoder(); ok && enc.NumEntries() != known {
+			dw.w.FallbackToPlain() // cannot happen while the numbering agrees; be safe
 		}
 		seg = r + 1
 	}
-	if err := s.writeRowsInt32(w, seg, rows, def); err != nil {
+	if err := writeRows(seg, rows); err != nil {
 		return err
 	}
-	if _, ok := w.CurrentEncoder().(dictEncoder); ok {
+	if _, ok := dw.encoder(); ok {
 		if s.pageRows += rows; s.pageRows >= dictPageRows {
 			s.pageRows = 0
-			return w.FlushCurrentPage()
+			return dw.w.FlushCurrentPage()
 		}
 	}
 	return nil
@@ -302,63 +343,19 @@ func (c *colBuf) writeDict(s *dictState) error {
 	if c.nullable {
 		rows = len(def)
 	}
-	// The indices, one per row, and the validity bitmap when there are
-	// nulls.
-	s.idx = s.idx[:0]
-	if c.nullable {
-		s.valid = append(s.valid[:0], make([]byte, (rows+7)/8)...)
-		k := 0
-		for r, d := range def {
-			if d == 0 {
-				s.idx = append(s.idx, 0)
-				continue
-			}
-			s.idx = append(s.idx, c.i32[k])
-			s.valid[r>>3] |= 1 << (r & 7)
-			k++
-		}
-	} else {
-		s.idx = append(s.idx, c.i32...)
-	}
+	// c.i32 holds the indices (the filling side numbered the values).
+	s.setIndices(c.i32, def)
 	newVals := c.newVals
-	seg := 0
-	// Only a batch that brings new values has rows with indices the
-	// writer does not know yet.
-	for r := 0; len(newVals) > 0 && r < rows; r++ {
-		if int(s.idx[r]) < len(s.vals) || (c.nullable && def[r] == 0) {
-			continue
-		}
-		// The first row of a new value: the rows before it as indices,
-		// then this one as a value, which adds it to the writer's
-		// dictionary under the same index.
-		if err := s.writeRows(w, seg, r, def); err != nil {
+	dw := dictWriter{w, func() (dictEncoder, bool) { e, ok := w.CurrentEncoder().(dictEncoder); return e, ok }}
+	return s.writeBatch(dw, rows, def, len(s.vals), len(newVals),
+		func(lo, hi int) error { return s.writeRows(w, lo, hi, def) },
+		func(_ int, d []int16) error {
+			v := newVals[0]
+			newVals = newVals[1:]
+			s.vals = append(s.vals, v)
+			_, err := w.WriteBatch([]parquet.ByteArray{parquet.ByteArray(v)}, d, nil)
 			return err
-		}
-		v := newVals[0]
-		newVals = newVals[1:]
-		s.vals = append(s.vals, v)
-		var d []int16
-		if c.nullable {
-			d = def[r : r+1]
-		}
-		if _, err := w.WriteBatch([]parquet.ByteArray{parquet.ByteArray(v)}, d, nil); err != nil {
-			return err
-		}
-		if enc, ok := w.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() != len(s.vals) {
-			w.FallbackToPlain() // cannot happen while the numbering agrees; be safe
-		}
-		seg = r + 1
-	}
-	if err := s.writeRows(w, seg, rows, def); err != nil {
-		return err
-	}
-	if _, ok := w.CurrentEncoder().(dictEncoder); ok {
-		if s.pageRows += rows; s.pageRows >= dictPageRows {
-			s.pageRows = 0
-			return w.FlushCurrentPage()
-		}
-	}
-	return nil
+		})
 }
 
 // writeRows writes rows [lo, hi) of the batch in s.idx: as indices, with
