@@ -79,12 +79,12 @@ func TestZstdCodecRoundTrip(t *testing.T) {
 	}
 }
 
-// TestZstdSampledLevel: a page of client addresses at zstdSampledLevel is
-// coded as literals only when the addresses do not repeat, and with LZ
-// matching (the frame of zstdLevel) when they come from a few hundred
-// clients; either way it decodes to itself.
-func TestZstdSampledLevel(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(5, 6))
+// addrPages returns two data pages of client addresses (128 KiB each, as
+// the writer makes them: plain values, each after its 4-byte length), from
+// a random source seeded with seed: one whose addresses do not repeat, and
+// one whose addresses come from 300 clients.
+func addrPages(seed uint64) (distinct, repeated []byte) {
+	rnd := rand.New(rand.NewPCG(seed, seed+1))
 	addr := func() string {
 		return fmt.Sprintf("%d.%d.%d.%d", rnd.IntN(224)+1, rnd.IntN(256), rnd.IntN(256), rnd.IntN(256))
 	}
@@ -92,8 +92,6 @@ func TestZstdSampledLevel(t *testing.T) {
 	for i := range pool {
 		pool[i] = addr()
 	}
-	// A data page as the writer makes it: plain values, each after its
-	// 4-byte length.
 	page := func(next func() string) []byte {
 		var b []byte
 		for len(b) < 128<<10 {
@@ -103,6 +101,15 @@ func TestZstdSampledLevel(t *testing.T) {
 		}
 		return b
 	}
+	return page(addr), page(func() string { return pool[rnd.IntN(len(pool))] })
+}
+
+// TestZstdSampledLevel: a page of client addresses at zstdSampledLevel is
+// coded as literals only when the addresses do not repeat, and with LZ
+// matching (the frame of zstdLevel) when they come from a few hundred
+// clients; either way it decodes to itself.
+func TestZstdSampledLevel(t *testing.T) {
+	distinct, repeated := addrPages(5)
 	codec, err := compress.GetCodec(compress.Codecs.Zstd)
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +119,8 @@ func TestZstdSampledLevel(t *testing.T) {
 		in   []byte
 		want int // the level whose frame the sampled one must equal
 	}{
-		{"distinct addresses", page(addr), zstdLiteralsLevel},
-		{"300 clients", page(func() string { return pool[rnd.IntN(len(pool))] }), zstdLevel},
+		{"distinct addresses", distinct, zstdLiteralsLevel},
+		{"300 clients", repeated, zstdLevel},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := codec.EncodeLevel(nil, tc.in, zstdSampledLevel)
@@ -139,25 +146,7 @@ func TestZstdSampledLevel(t *testing.T) {
 // again. Two such levels keep their choices apart, and a released level
 // tries every page.
 func TestZstdSampledKept(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(11, 12))
-	addr := func() string {
-		return fmt.Sprintf("%d.%d.%d.%d", rnd.IntN(224)+1, rnd.IntN(256), rnd.IntN(256), rnd.IntN(256))
-	}
-	pool := make([]string, 300)
-	for i := range pool {
-		pool[i] = addr()
-	}
-	page := func(next func() string) []byte {
-		var b []byte
-		for len(b) < 128<<10 {
-			v := next()
-			b = append(b, byte(len(v)), 0, 0, 0)
-			b = append(b, v...)
-		}
-		return b
-	}
-	distinct := page(addr)
-	repeated := page(func() string { return pool[rnd.IntN(len(pool))] })
+	distinct, repeated := addrPages(11)
 	codec, err := compress.GetCodec(compress.Codecs.Zstd)
 	if err != nil {
 		t.Fatal(err)
