@@ -212,13 +212,7 @@ func TestRequestWriterAbort(t *testing.T) {
 // parallel export's parsers do per request, records already parsed), in
 // buffers of 7,000 rows like export's 2 MiB chunks.
 func BenchmarkRequestRowsAdd(b *testing.B) {
-	recs, size := benchRecords(b, gen.Config{Seed: 1, Duration: 5 * time.Minute, Rate: 1000})
-	var rows int64
-	for i := range recs {
-		if recs[i].Kind == parse.KindRouter {
-			rows++
-		}
-	}
+	recs, size, rows := benchRequestRecords(b)
 	rr := NewRequestRows()
 	b.SetBytes(size)
 	b.ReportAllocs()
