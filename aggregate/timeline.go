@@ -230,9 +230,9 @@ func (b *tlBucket) dynoIndex(name string) int {
 
 func (b *tlBucket) merge(o *tlBucket) {
 	b.expand()
-	if o.sp != nil && b.Service.mergeCompact(&o.Service, o.sp) {
-		// o's counts added straight from their compact form
-	} else {
+	// o's counts are added straight from their compact form when it has
+	// one (mergeCompact), else from its histogram.
+	if o.sp == nil || !b.Service.mergeCompact(&o.Service, o.sp) {
 		os, done := o.service()
 		b.Service.merge(&os)
 		done()
